@@ -234,7 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn event_spanning_a_bucket_boundary_counts_in_the_bucket_it_ends_in() {
+    fn event_counts_in_bucket_it_ends_in() {
         let mut builder = builder();
         builder.mark_counting(at_ms(NOON_MS + 14.0 * MINUTE_MS), false);
         builder.add_smile(&smile(
@@ -326,7 +326,7 @@ mod tests {
     }
 
     #[test]
-    fn reports_get_distinct_ids_and_serialise_to_the_schema_form() {
+    fn reports_have_distinct_ids_and_round_trip() {
         let mut builder = builder();
         builder.mark_counting(at_ms(NOON_MS), false);
         builder.mark_counting(at_ms(NOON_MS + 20.0 * MINUTE_MS), false);

@@ -320,7 +320,7 @@ mod tests {
     }
 
     #[test]
-    fn smiles_during_a_pending_interaction_are_kept_when_it_starts() {
+    fn pending_interaction_keeps_its_smiles() {
         let mut detector = InteractionDetector::new(InteractionConfig::default());
         run(&mut detector, 0.0, 1_500.0, |ms| ms >= 1_000.0);
         let smile = SmileEvent {
