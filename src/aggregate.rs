@@ -2,7 +2,7 @@
 //! interactions.
 //!
 //! Each event and interaction is attributed whole to the time bucket in which it
-//! ends, so a bucket never holds seconds without a count. A bucket that has already
+//! ends, so a bucket never contains seconds without a count. A bucket that has already
 //! been reported cannot change: anything ending in it later is attributed to the
 //! earliest bucket not yet reported instead.
 
@@ -311,7 +311,7 @@ mod tests {
     }
 
     #[test]
-    fn late_event_in_a_reported_bucket_moves_to_the_next() {
+    fn late_event_moves_to_next_bucket() {
         let mut builder = builder();
         builder.mark_counting(at_ms(NOON_MS), false);
         let first = builder.take_until(at_ms(NOON_MS + 15.0 * MINUTE_MS), counter_ids());
