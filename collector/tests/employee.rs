@@ -43,13 +43,17 @@ fn secret_from(page: &Reply) -> String {
 /// shift overlaps it.
 fn employee_report(station_id: &str, client: u32, employee: u32) -> String {
     let mut value = report_value(station_id, NOON, client);
-    value["employee"] = serde_json::json!({ "smiles": employee, "smile_seconds": f64::from(employee) });
+    value["employee"] =
+        serde_json::json!({ "smiles": employee, "smile_seconds": f64::from(employee) });
     value.to_string()
 }
 
 async fn employee_active(app: &TestApp, station_token: &str) -> bool {
     let reply = app
-        .get("/api/v1/station/employee-status", Some(&format!("Bearer {station_token}")))
+        .get(
+            "/api/v1/station/employee-status",
+            Some(&format!("Bearer {station_token}")),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.json()["employee_active"].as_bool().unwrap()
@@ -66,10 +70,14 @@ async fn paired_employee_is_credited_and_sees_own_points() {
     let secret = secret_from(&page);
     assert!(employee_active(&app, &token).await);
 
-    let stored = app.post_report(&token, &employee_report("desk-01", 4, 3)).await;
+    let stored = app
+        .post_report(&token, &employee_report("desk-01", 4, 3))
+        .await;
     assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
 
-    let me = app.get("/api/v1/me", Some(&format!("Bearer {secret}"))).await;
+    let me = app
+        .get("/api/v1/me", Some(&format!("Bearer {secret}")))
+        .await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     let me = me.json();
     assert_eq!(me["smiles"], 3);
@@ -78,7 +86,9 @@ async fn paired_employee_is_credited_and_sees_own_points() {
     assert_eq!(me["shift"]["paused"], false);
     assert_eq!(me["days"].as_array().unwrap().last().unwrap()["smiles"], 3);
 
-    let chart = app.get("/api/v1/me/chart.svg", Some(&format!("Bearer {secret}"))).await;
+    let chart = app
+        .get("/api/v1/me/chart.svg", Some(&format!("Bearer {secret}")))
+        .await;
     assert!(chart.body.starts_with("<svg"), "{}", chart.body);
 }
 
@@ -87,11 +97,17 @@ async fn employee_counts_without_a_linked_employee_are_dropped() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
 
-    let stored = app.post_report(&token, &employee_report("desk-01", 4, 3)).await;
+    let stored = app
+        .post_report(&token, &employee_report("desk-01", 4, 3))
+        .await;
 
     assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
     assert_eq!(app.store.count_employee_buckets().await.unwrap(), 0);
-    let client = app.store.client_smiles_of(&stored.json()["report_id"].as_str().unwrap()).await.unwrap();
+    let client = app
+        .store
+        .client_smiles_of(stored.json()["report_id"].as_str().unwrap())
+        .await
+        .unwrap();
     assert_eq!(client, Some(4));
 }
 
@@ -102,15 +118,20 @@ async fn paused_employee_is_not_credited_until_resumed() {
     let secret = secret_from(&pair(&app, &token, "").await);
     let bearer = format!("Bearer {secret}");
 
-    let paused = app.send("POST", "/api/v1/me/pause", Some(&bearer), "").await;
+    let paused = app
+        .send("POST", "/api/v1/me/pause", Some(&bearer), "")
+        .await;
     assert_eq!(paused.status, StatusCode::OK, "{}", paused.body);
     assert_eq!(paused.json()["shift"]["paused"], true);
     assert!(!employee_active(&app, &token).await);
-    app.post_report(&token, &employee_report("desk-01", 1, 5)).await;
+    app.post_report(&token, &employee_report("desk-01", 1, 5))
+        .await;
 
-    app.send("POST", "/api/v1/me/resume", Some(&bearer), "").await;
+    app.send("POST", "/api/v1/me/resume", Some(&bearer), "")
+        .await;
     assert!(employee_active(&app, &token).await);
-    app.post_report(&token, &employee_report("desk-01", 1, 2)).await;
+    app.post_report(&token, &employee_report("desk-01", 1, 2))
+        .await;
 
     let me = app.get("/api/v1/me", Some(&bearer)).await.json();
     assert_eq!(me["smiles"], 2);
@@ -123,8 +144,12 @@ async fn ended_shift_unlinks_the_employee() {
     let secret = secret_from(&pair(&app, &token, "").await);
     let bearer = format!("Bearer {secret}");
 
-    let ended = app.send("POST", "/api/v1/me/end-shift", Some(&bearer), "").await;
-    let again = app.send("POST", "/api/v1/me/end-shift", Some(&bearer), "").await;
+    let ended = app
+        .send("POST", "/api/v1/me/end-shift", Some(&bearer), "")
+        .await;
+    let again = app
+        .send("POST", "/api/v1/me/end-shift", Some(&bearer), "")
+        .await;
 
     assert_eq!(ended.status, StatusCode::OK, "{}", ended.body);
     assert!(ended.json()["shift"].is_null());
@@ -149,14 +174,22 @@ async fn returning_employee_keeps_one_account() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
     let secret = secret_from(&pair(&app, &token, "").await);
-    app.post_report(&token, &employee_report("desk-01", 1, 2)).await;
+    app.post_report(&token, &employee_report("desk-01", 1, 2))
+        .await;
 
     let second = pair(&app, &token, &secret).await;
-    app.post_report(&token, &employee_report("desk-01", 1, 3)).await;
+    app.post_report(&token, &employee_report("desk-01", 1, 3))
+        .await;
 
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
-    assert!(!second.body.contains("data-secret"), "a returning employee gets no new secret");
-    let me = app.get("/api/v1/me", Some(&format!("Bearer {secret}"))).await.json();
+    assert!(
+        !second.body.contains("data-secret"),
+        "a returning employee gets no new secret"
+    );
+    let me = app
+        .get("/api/v1/me", Some(&format!("Bearer {secret}")))
+        .await
+        .json();
     assert_eq!(me["smiles"], 5);
 }
 
@@ -166,7 +199,8 @@ async fn export_lists_every_credited_bucket() {
     let token = app.station("desk-01", "north", "food bank").await;
     let secret = secret_from(&pair(&app, &token, "").await);
     let bearer = format!("Bearer {secret}");
-    app.post_report(&token, &employee_report("desk-01", 1, 3)).await;
+    app.post_report(&token, &employee_report("desk-01", 1, 3))
+        .await;
 
     let csv = app.get("/api/v1/me/export.csv", Some(&bearer)).await;
     let json = app.get("/api/v1/me/export.json", Some(&bearer)).await;
@@ -188,7 +222,8 @@ async fn deleted_employee_leaves_no_rows_and_link_stops_working() {
     let token = app.station("desk-01", "north", "food bank").await;
     let secret = secret_from(&pair(&app, &token, "").await);
     let bearer = format!("Bearer {secret}");
-    app.post_report(&token, &employee_report("desk-01", 1, 3)).await;
+    app.post_report(&token, &employee_report("desk-01", 1, 3))
+        .await;
     let employee_id = app
         .store
         .employee_by_secret(&smile_collector::secret::Secret::new(secret.clone()))
@@ -200,9 +235,15 @@ async fn deleted_employee_leaves_no_rows_and_link_stops_working() {
     let deleted = app.send("DELETE", "/api/v1/me", Some(&bearer), "").await;
 
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-    assert_eq!(app.store.count_employee_rows(&employee_id).await.unwrap(), 0);
+    assert_eq!(
+        app.store.count_employee_rows(&employee_id).await.unwrap(),
+        0
+    );
     assert_eq!(app.store.count_employee_buckets().await.unwrap(), 0);
-    assert_eq!(app.get("/api/v1/me", Some(&bearer)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&bearer)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert!(!employee_active(&app, &token).await);
 }
 
@@ -212,7 +253,11 @@ async fn employee_data_needs_the_employee_secret() {
     let token = app.station("desk-01", "north", "food bank").await;
     pair(&app, &token, "").await;
 
-    for credential in [None, Some(format!("Bearer {token}")), Some(format!("Bearer {}", "f".repeat(64)))] {
+    for credential in [
+        None,
+        Some(format!("Bearer {token}")),
+        Some(format!("Bearer {}", "f".repeat(64))),
+    ] {
         let reply = app.get("/api/v1/me", credential.as_deref()).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{credential:?}");
     }
@@ -223,9 +268,15 @@ async fn pairing_code_works_once_and_expires() {
     let app = TestApp::with_config(|config| config.pairing_code_ttl_s = 60).await;
     let token = app.station("desk-01", "north", "food bank").await;
     let bearer = format!("Bearer {token}");
-    let created = app.send("POST", "/api/v1/station/pairing-codes", Some(&bearer), "").await.json();
+    let created = app
+        .send("POST", "/api/v1/station/pairing-codes", Some(&bearer), "")
+        .await
+        .json();
     let code = created["code"].as_str().unwrap().to_owned();
-    assert!(created["pairing_url"].as_str().unwrap().contains("/pair?code="));
+    assert!(created["pairing_url"]
+        .as_str()
+        .unwrap()
+        .contains("/pair?code="));
 
     let qr = app.get(created["qr_svg_url"].as_str().unwrap(), None).await;
     assert_eq!(qr.status, StatusCode::OK);
@@ -238,13 +289,25 @@ async fn pairing_code_works_once_and_expires() {
             .body(Body::from(format!("code={code}&consent=yes")))
             .unwrap()
     };
-    assert_eq!(app.request(submit(code.clone())).await.status, StatusCode::OK);
-    assert_eq!(app.request(submit(code)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.request(submit(code.clone())).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.request(submit(code)).await.status,
+        StatusCode::NOT_FOUND
+    );
 
-    let late = app.send("POST", "/api/v1/station/pairing-codes", Some(&bearer), "").await.json();
+    let late = app
+        .send("POST", "/api/v1/station/pairing-codes", Some(&bearer), "")
+        .await
+        .json();
     app.clock.set(NOON + 60);
     let late_code = late["code"].as_str().unwrap().to_owned();
-    assert_eq!(app.request(submit(late_code)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.request(submit(late_code)).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -252,7 +315,12 @@ async fn pairing_without_consent_links_nobody() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
     let created = app
-        .send("POST", "/api/v1/station/pairing-codes", Some(&format!("Bearer {token}")), "")
+        .send(
+            "POST",
+            "/api/v1/station/pairing-codes",
+            Some(&format!("Bearer {token}")),
+            "",
+        )
         .await
         .json();
 
@@ -260,7 +328,10 @@ async fn pairing_without_consent_links_nobody() {
         .request(
             Request::post("/pair")
                 .header("content-type", "application/x-www-form-urlencoded")
-                .body(Body::from(format!("code={}", created["code"].as_str().unwrap())))
+                .body(Body::from(format!(
+                    "code={}",
+                    created["code"].as_str().unwrap()
+                )))
                 .unwrap(),
         )
         .await;
@@ -273,10 +344,20 @@ async fn pairing_without_consent_links_nobody() {
 async fn pages_follow_the_preferred_language() {
     let app = TestApp::new().await;
     let polish = app
-        .request(Request::get("/pair").header("accept-language", "pl-PL,pl;q=0.9").body(Body::empty()).unwrap())
+        .request(
+            Request::get("/pair")
+                .header("accept-language", "pl-PL,pl;q=0.9")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     let english = app
-        .request(Request::get("/me").header("accept-language", "en-US,en;q=0.9").body(Body::empty()).unwrap())
+        .request(
+            Request::get("/me")
+                .header("accept-language", "en-US,en;q=0.9")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
 
     assert!(polish.body.contains("<html lang=\"pl\">"));

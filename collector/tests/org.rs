@@ -10,8 +10,8 @@ const DAY: i64 = 86_400;
 
 async fn viewer(app: &TestApp) -> String {
     let password = app.store.create_org_viewer("board", NOON).await.unwrap();
-    let encoded = base64::engine::general_purpose::STANDARD
-        .encode(format!("board:{}", password.expose()));
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("board:{}", password.expose()));
     format!("Basic {encoded}")
 }
 
@@ -56,16 +56,34 @@ async fn group_below_k_is_hidden_and_not_in_any_total() {
     let page = app.get("/org?lang=en", Some(&credential)).await;
 
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("<td>north</td><td class=\"number\">50</td>"), "{}", page.body);
-    assert!(!page.body.contains("south"), "the small group must not appear");
-    assert!(!page.body.contains("shelter"), "the small group's cause must not appear");
+    assert!(
+        page.body
+            .contains("<td>north</td><td class=\"number\">50</td>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("south"),
+        "the small group must not appear"
+    );
+    assert!(
+        !page.body.contains("shelter"),
+        "the small group's cause must not appear"
+    );
     // The grand total is north alone, so subtracting north from it reveals nothing.
-    assert!(page.body.contains("<p class=\"figure\">50</p>"), "{}", page.body);
+    assert!(
+        page.body.contains("<p class=\"figure\">50</p>"),
+        "{}",
+        page.body
+    );
     assert!(
         !page.body.contains("<p class=\"figure\">78</p>"),
         "78 would be north plus south"
     );
-    assert!(page.body.contains("<p class=\"figure\">15</p>"), "interactions of north only");
+    assert!(
+        page.body.contains("<p class=\"figure\">15</p>"),
+        "interactions of north only"
+    );
     assert!(page.body.contains("<svg class=\"chart\""));
     assert!(page.body.contains("PLN 0.50"), "50 smiles at 1 grosz");
 }
@@ -82,7 +100,10 @@ async fn csv_export_contains_only_published_cells() {
     assert!(csv.header("content-type").starts_with("text/csv"));
     let lines: Vec<&str> = csv.body.lines().collect();
     assert_eq!(lines.len(), 2, "{}", csv.body);
-    assert_eq!(lines[1], "2026-12-04,north,food bank,5,15,2062.5,50,46.2,50");
+    assert_eq!(
+        lines[1],
+        "2026-12-04,north,food bank,5,15,2062.5,50,46.2,50"
+    );
 }
 
 #[tokio::test]
@@ -98,7 +119,12 @@ async fn group_reaching_k_becomes_visible() {
 
     let page = app.get("/org?lang=en", Some(&credential)).await;
 
-    assert!(page.body.contains("<td>shelter</td><td class=\"number\">10</td>"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("<td>shelter</td><td class=\"number\">10</td>"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]

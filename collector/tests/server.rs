@@ -35,7 +35,9 @@ impl Server {
             .expect("the collector starts");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
         let mut line = String::new();
-        stdout.read_line(&mut line).expect("the collector prints a line");
+        stdout
+            .read_line(&mut line)
+            .expect("the collector prints a line");
         let address = line
             .trim()
             .strip_prefix("listening on http://")
@@ -51,7 +53,9 @@ impl Server {
 
     fn next_line(&mut self) -> String {
         let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("the collector prints a line");
+        self.stdout
+            .read_line(&mut line)
+            .expect("the collector prints a line");
         line.trim().to_owned()
     }
 }
@@ -65,13 +69,30 @@ impl Drop for Server {
 
 fn create_station(database: &str, station_id: &str) -> String {
     let output = Command::new(BINARY)
-        .args(["--database", database, "station", "create", station_id, "--group", "north"])
+        .args([
+            "--database",
+            database,
+            "station",
+            "create",
+            station_id,
+            "--group",
+            "north",
+        ])
         .env("SMILE_COLLECTOR_LOG", "warn")
         .output()
         .expect("the station command runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
-    stdout.lines().last().expect("the token line").trim().to_owned()
+    stdout
+        .lines()
+        .last()
+        .expect("the token line")
+        .trim()
+        .to_owned()
 }
 
 fn database_url(directory: &Path) -> String {
@@ -93,8 +114,22 @@ fn server_prints_its_address_and_accepts_reports() {
     let bearer = format!("Bearer {token}");
     let body = report_value("desk-01", recent_bucket(), 2).to_string();
 
-    let first = http(server.address, "POST", "/api/v1/reports", Some(&bearer), &body).unwrap();
-    let retry = http(server.address, "POST", "/api/v1/reports", Some(&bearer), &body).unwrap();
+    let first = http(
+        server.address,
+        "POST",
+        "/api/v1/reports",
+        Some(&bearer),
+        &body,
+    )
+    .unwrap();
+    let retry = http(
+        server.address,
+        "POST",
+        "/api/v1/reports",
+        Some(&bearer),
+        &body,
+    )
+    .unwrap();
     let home = http(server.address, "GET", "/", None, "").unwrap();
 
     assert_eq!(first.0, 201, "{}", first.1);
@@ -113,7 +148,10 @@ fn demo_station_gets_a_fresh_token_in_the_kiosk_fragment() {
     let mut second = Server::start(&database, &["--demo-station", "demo-desk"]);
     let second_line = second.next_line();
 
-    let prefix = format!("kiosk: http://{}/kiosk.html#station=demo-desk&token=", second.address);
+    let prefix = format!(
+        "kiosk: http://{}/kiosk.html#station=demo-desk&token=",
+        second.address
+    );
     let token = second_line
         .strip_prefix(&prefix)
         .unwrap_or_else(|| panic!("unexpected kiosk line {second_line:?}"));
@@ -122,8 +160,22 @@ fn demo_station_gets_a_fresh_token_in_the_kiosk_fragment() {
     assert_ne!(old_token, token);
 
     let body = report_value("demo-desk", recent_bucket(), 1).to_string();
-    let accepted = http(second.address, "POST", "/api/v1/reports", Some(&format!("Bearer {token}")), &body).unwrap();
-    let rejected = http(second.address, "POST", "/api/v1/reports", Some(&format!("Bearer {old_token}")), &body).unwrap();
+    let accepted = http(
+        second.address,
+        "POST",
+        "/api/v1/reports",
+        Some(&format!("Bearer {token}")),
+        &body,
+    )
+    .unwrap();
+    let rejected = http(
+        second.address,
+        "POST",
+        "/api/v1/reports",
+        Some(&format!("Bearer {old_token}")),
+        &body,
+    )
+    .unwrap();
     assert_eq!(accepted.0, 201, "{}", accepted.1);
     assert_eq!(rejected.0, 401, "the previous demo token is revoked");
 }
@@ -146,7 +198,10 @@ fn sigterm_shuts_down_gracefully() {
             assert!(exit.success(), "exit status {exit}");
             break;
         }
-        assert!(Instant::now() < deadline, "the collector did not stop within 10 s");
+        assert!(
+            Instant::now() < deadline,
+            "the collector did not stop within 10 s"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -182,7 +237,10 @@ async fn acknowledged_reports_survive_kill_9_exactly_once() {
 
     let deadline = Instant::now() + Duration::from_secs(30);
     while acknowledged.lock().unwrap().len() < 300 {
-        assert!(Instant::now() < deadline, "too few reports acknowledged in 30 s");
+        assert!(
+            Instant::now() < deadline,
+            "too few reports acknowledged in 30 s"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     server.child.kill().expect("SIGKILL is delivered");
@@ -196,7 +254,14 @@ async fn acknowledged_reports_survive_kill_9_exactly_once() {
     let restarted = Server::start(&database, &[]);
     let bearer = format!("Bearer {token}");
     for body in &acknowledged {
-        let (status, reply) = http(restarted.address, "POST", "/api/v1/reports", Some(&bearer), body).unwrap();
+        let (status, reply) = http(
+            restarted.address,
+            "POST",
+            "/api/v1/reports",
+            Some(&bearer),
+            body,
+        )
+        .unwrap();
         assert_eq!(status, 200, "an acknowledged report was lost: {reply}");
     }
 

@@ -230,5 +230,7 @@ pub async fn postgres_url() -> Option<String> {
         .await
         .expect("the test schema is created");
     let separator = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{separator}options=-c%20search_path%3D{schema}"))
+    Some(format!(
+        "{base}{separator}options=-c%20search_path%3D{schema}"
+    ))
 }
