@@ -14,7 +14,7 @@ use serde::Deserialize;
 /// Prefix of every environment variable the collector reads.
 pub const ENV_PREFIX: &str = "SMILE_COLLECTOR_";
 
-/// Why the configuration could not be loaded.
+/// Failure to load or validate the configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
@@ -59,8 +59,8 @@ pub struct Config {
     /// `https://smiles.example.org`, used in pairing links and QR codes. When unset,
     /// the origin is taken from the `Host` header of the kiosk's request.
     pub public_url: Option<String>,
-    /// Minimum number of distinct reporting stations behind every figure the
-    /// organisation sees (k of k-anonymity). Default 5.
+    /// Minimum number of distinct reporting stations behind every figure shown to
+    /// the organisation (k of k-anonymity). Default 5.
     pub org_min_stations: u32,
     /// How far a report's bucket may start after the collector's clock, in seconds,
     /// to allow for clock skew between station and collector. Default 300.
@@ -126,12 +126,7 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<(), ConfigError> {
         let lookup = |key: &str| lookup(&format!("{ENV_PREFIX}{}", key.to_uppercase()));
-        override_parsed(
-            &lookup,
-            "listen",
-            "an address such as 127.0.0.1:8080",
-            &mut self.listen,
-        )?;
+
         if let Some(value) = lookup("database_url") {
             self.database_url = value;
         }
@@ -141,22 +136,30 @@ impl Config {
         if let Some(value) = lookup("public_url") {
             self.public_url = Some(value);
         }
+        if let Some(value) = lookup("default_charity_cause") {
+            self.default_charity_cause = value;
+        }
+
+        let address = "an address such as 127.0.0.1:8080";
+        let whole = "a whole number";
+        let seconds = "a whole number of seconds";
+        override_parsed(&lookup, "listen", address, &mut self.listen)?;
         override_parsed(
             &lookup,
             "org_min_stations",
-            "a whole number",
+            whole,
             &mut self.org_min_stations,
         )?;
         override_parsed(
             &lookup,
             "max_clock_skew_s",
-            "a whole number of seconds",
+            seconds,
             &mut self.max_clock_skew_s,
         )?;
         override_parsed(
             &lookup,
             "employee_points_per_smile",
-            "a whole number",
+            whole,
             &mut self.employee_points_per_smile,
         )?;
         override_parsed(
@@ -168,12 +171,9 @@ impl Config {
         override_parsed(
             &lookup,
             "pairing_code_ttl_s",
-            "a whole number of seconds",
+            seconds,
             &mut self.pairing_code_ttl_s,
         )?;
-        if let Some(value) = lookup("default_charity_cause") {
-            self.default_charity_cause = value;
-        }
         override_parsed(
             &lookup,
             "default_grosz_per_smile",

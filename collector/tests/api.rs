@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use common::{report, report_value, TestApp, NOON};
 
 #[tokio::test]
-async fn valid_report_is_stored_once_and_retry_is_acknowledged() {
+async fn retried_report_is_stored_once() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
     let body = report("desk-01", 4);
@@ -22,7 +22,7 @@ async fn valid_report_is_stored_once_and_retry_is_acknowledged() {
 }
 
 #[tokio::test]
-async fn same_report_id_with_other_counts_is_a_conflict() {
+async fn reused_report_id_is_a_conflict() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
     let mut value = report_value("desk-01", NOON - 900, 4);
@@ -42,7 +42,7 @@ async fn same_report_id_with_other_counts_is_a_conflict() {
 }
 
 #[tokio::test]
-async fn bad_reports_are_rejected_naming_the_field_and_nothing_is_stored() {
+async fn bad_reports_are_rejected_by_field() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
     let valid = report_value("desk-01", NOON - 900, 4);
@@ -237,7 +237,7 @@ async fn revoked_token_is_rejected_and_new_token_works() {
 }
 
 #[tokio::test]
-async fn static_files_have_exact_content_types_and_security_headers() {
+async fn static_files_have_exact_headers() {
     let app = TestApp::new().await;
     let www = app.directory.path().join("www");
     std::fs::create_dir_all(www.join("pkg")).unwrap();
@@ -289,7 +289,7 @@ async fn static_files_have_exact_content_types_and_security_headers() {
 }
 
 #[tokio::test]
-async fn home_page_is_a_placeholder_until_www_has_one() {
+async fn home_page_falls_back_to_placeholder() {
     let app = TestApp::new().await;
 
     let placeholder = app.get("/", None).await;

@@ -39,8 +39,8 @@ fn secret_from(page: &Reply) -> String {
     page.body[start..start + 64].to_owned()
 }
 
-/// A report for the bucket that starts at `NOON`, when the test pairs, so the
-/// shift overlaps it.
+/// Builds a report for the bucket that starts at `NOON`. The tests pair at
+/// `NOON`, so the shift overlaps that bucket.
 fn employee_report(station_id: &str, client: u32, employee: u32) -> String {
     let mut value = report_value(station_id, NOON, client);
     value["employee"] =
@@ -60,7 +60,7 @@ async fn employee_active(app: &TestApp, station_token: &str) -> bool {
 }
 
 #[tokio::test]
-async fn paired_employee_is_credited_and_sees_own_points() {
+async fn paired_employee_sees_own_points() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
     assert!(!employee_active(&app, &token).await);
@@ -93,7 +93,7 @@ async fn paired_employee_is_credited_and_sees_own_points() {
 }
 
 #[tokio::test]
-async fn employee_counts_without_a_linked_employee_are_dropped() {
+async fn unlinked_employee_counts_are_dropped() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
 
@@ -112,7 +112,7 @@ async fn employee_counts_without_a_linked_employee_are_dropped() {
 }
 
 #[tokio::test]
-async fn paused_employee_is_not_credited_until_resumed() {
+async fn paused_employee_is_not_credited() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
     let secret = secret_from(&pair(&app, &token, "").await);
@@ -217,7 +217,7 @@ async fn export_lists_every_credited_bucket() {
 }
 
 #[tokio::test]
-async fn deleted_employee_leaves_no_rows_and_link_stops_working() {
+async fn deleted_employee_leaves_no_rows() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
     let secret = secret_from(&pair(&app, &token, "").await);

@@ -15,9 +15,9 @@ async fn viewer(app: &TestApp) -> String {
     format!("Basic {encoded}")
 }
 
-/// Five stations in "north" and four in "south", all funding "food bank", each
-/// sending one report with `smiles` client smiles on the day of `NOON`; the
-/// clock then moves to the next day so that day is complete.
+/// Creates five stations in group "north" (cause "food bank") and four in
+/// "south" (cause "shelter"). Each sends one report on the day of `NOON`, and
+/// then the clock moves to the next day so that this day is complete.
 async fn two_groups(app: &TestApp, north_smiles: u32, south_smiles: u32) {
     for index in 0..5 {
         let id = format!("north-{index}");
@@ -48,7 +48,7 @@ async fn org_page_requires_a_viewer() {
 }
 
 #[tokio::test]
-async fn group_below_k_is_hidden_and_not_in_any_total() {
+async fn group_below_k_is_hidden() {
     let app = TestApp::new().await;
     let credential = viewer(&app).await;
     two_groups(&app, 10, 7).await;
@@ -128,7 +128,7 @@ async fn group_reaching_k_becomes_visible() {
 }
 
 #[tokio::test]
-async fn todays_reports_are_not_shown_until_the_day_ends() {
+async fn incomplete_day_is_not_shown() {
     let app = TestApp::new().await;
     let credential = viewer(&app).await;
     for index in 0..5 {

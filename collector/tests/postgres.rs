@@ -12,7 +12,7 @@ async fn postgres_app() -> Option<TestApp> {
 }
 
 #[tokio::test]
-async fn postgres_stores_a_report_once_and_rejects_a_conflict() {
+async fn postgres_stores_report_once() {
     let Some(app) = postgres_app().await else {
         return;
     };

@@ -99,14 +99,14 @@ fn database_url(directory: &Path) -> String {
     format!("sqlite://{}", directory.join("collector.sqlite3").display())
 }
 
-/// The 15-minute bucket before the current one, by the system clock.
+/// Returns the start of the 15-minute bucket before the current one, by the system clock.
 fn recent_bucket() -> i64 {
     let now = SystemClock.now_unix_s();
     now - now.rem_euclid(900) - 900
 }
 
 #[test]
-fn server_prints_its_address_and_accepts_reports() {
+fn server_prints_address_and_accepts_reports() {
     let directory = tempfile::tempdir().unwrap();
     let database = database_url(directory.path());
     let token = create_station(&database, "desk-01");
@@ -138,7 +138,7 @@ fn server_prints_its_address_and_accepts_reports() {
 }
 
 #[test]
-fn demo_station_gets_a_fresh_token_in_the_kiosk_fragment() {
+fn demo_station_gets_fresh_token() {
     let directory = tempfile::tempdir().unwrap();
     let database = database_url(directory.path());
 
@@ -207,7 +207,7 @@ fn sigterm_shuts_down_gracefully() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn acknowledged_reports_survive_kill_9_exactly_once() {
+async fn acknowledged_reports_survive_kill_9() {
     let directory = tempfile::tempdir().unwrap();
     let database = database_url(directory.path());
     let token = create_station(&database, "desk-01");

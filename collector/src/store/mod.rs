@@ -26,7 +26,7 @@ pub use org::OrgCell;
 pub use reports::{IngestOutcome, StoredReport};
 pub use stations::{OrgViewer, Station, StationAuth};
 
-/// Why a storage operation failed.
+/// Failure of a storage operation.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(

@@ -157,7 +157,7 @@ pub fn report_id() -> String {
     smile_sensor::report::ReportId::from_random_bytes(bytes).to_string()
 }
 
-/// A valid report as a JSON value, for a 15-minute bucket starting at `bucket_start`.
+/// Builds a valid report as a JSON value, for the 15-minute bucket at `bucket_start`.
 pub fn report_value(station_id: &str, bucket_start: i64, client_smiles: u32) -> serde_json::Value {
     serde_json::json!({
         "schema_version": 1,
