@@ -244,6 +244,12 @@ mod tests {
     }
 
     #[test]
+    fn example_file_lists_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("collector.example.toml");
+        assert_eq!(Config::from_file(&path).unwrap(), Config::default());
+    }
+
+    #[test]
     fn unknown_file_key_is_rejected() {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("collector.toml");

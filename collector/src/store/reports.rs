@@ -101,7 +101,7 @@ impl Store {
         Ok(outcomes)
     }
 
-    /// Counts stored reports, for tests and the administration commands.
+    /// Counts stored reports.
     pub async fn count_reports(&self) -> Result<i64, StoreError> {
         let count: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM reports")
             .fetch_one(&self.pool)
