@@ -266,6 +266,12 @@ async fn acknowledged_reports_survive_kill_9() {
     }
 
     let store = Store::open(&database).await.unwrap();
+    let durability = store.sqlite_durability().await.unwrap();
+    assert_eq!(
+        durability,
+        Some(("wal".to_owned(), 2)),
+        "WAL with synchronous=FULL"
+    );
     let stored = store.count_reports().await.unwrap();
     assert!(
         stored as usize >= acknowledged.len(),
