@@ -59,6 +59,11 @@ pub struct Config {
     /// `https://smiles.example.org`, used in pairing links and QR codes. When unset,
     /// the origin is taken from the `Host` header of the kiosk's request.
     pub public_url: Option<String>,
+    /// Origins of pages on other sites that embed the sensor and may call the
+    /// station API (reports, employee status, pairing codes), such as
+    /// `https://intranet.example.org`. Default none: only pages served by the
+    /// collector itself may call it.
+    pub allowed_origins: Vec<String>,
     /// Minimum number of distinct reporting stations behind every figure shown to
     /// the organisation (k of k-anonymity). Default 5.
     pub org_min_stations: u32,
@@ -84,6 +89,7 @@ impl Default for Config {
             database_url: "sqlite://smile-collector.sqlite3".to_owned(),
             www_dir: PathBuf::from("www"),
             public_url: None,
+            allowed_origins: Vec::new(),
             org_min_stations: 5,
             max_clock_skew_s: 300,
             employee_points_per_smile: 1,
@@ -135,6 +141,14 @@ impl Config {
         }
         if let Some(value) = lookup("public_url") {
             self.public_url = Some(value);
+        }
+        if let Some(value) = lookup("allowed_origins") {
+            self.allowed_origins = value
+                .split(',')
+                .map(str::trim)
+                .filter(|origin| !origin.is_empty())
+                .map(str::to_owned)
+                .collect();
         }
         if let Some(value) = lookup("default_charity_cause") {
             self.default_charity_cause = value;
@@ -198,6 +212,20 @@ impl Config {
                 value: self.shift_hours.to_string(),
                 reason: "expected 1 to 24 hours",
             });
+        }
+        for origin in &self.allowed_origins {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            let valid = host.is_some_and(|host| !host.is_empty() && !host.contains('/'))
+                && axum::http::HeaderValue::from_str(origin).is_ok();
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    key: "allowed_origins",
+                    value: origin.clone(),
+                    reason: "expected an origin such as https://intranet.example.org, without a path or trailing slash",
+                });
+            }
         }
         if self.max_clock_skew_s < 0 || self.pairing_code_ttl_s <= 0 {
             return Err(ConfigError::Invalid {
@@ -287,6 +315,32 @@ mod tests {
             error.to_string().contains("SMILE_COLLECTOR_LISTEN"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn allowed_origins_come_from_a_comma_separated_variable() {
+        let mut config = Config::default();
+        config
+            .apply_environment(|name| {
+                (name == "SMILE_COLLECTOR_ALLOWED_ORIGINS")
+                    .then(|| "https://a.example, https://b.example".to_owned())
+            })
+            .unwrap();
+
+        assert_eq!(
+            config.allowed_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        assert!(config.check().is_ok());
+    }
+
+    #[test]
+    fn origin_with_a_path_is_rejected() {
+        let config = Config {
+            allowed_origins: vec!["https://a.example/kiosk".to_owned()],
+            ..Config::default()
+        };
+        assert!(config.check().is_err());
     }
 
     #[test]

@@ -307,3 +307,36 @@ async fn home_page_falls_back_to_placeholder() {
     let style = app.get("/assets/collector.css", None).await;
     assert!(style.header("content-type").starts_with("text/css"));
 }
+
+#[tokio::test]
+async fn allowed_origin_may_call_station_api() {
+    let app = TestApp::with_config(|config| {
+        config.allowed_origins = vec!["https://intranet.example".to_owned()];
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        axum::http::Request::builder()
+            .method("OPTIONS")
+            .uri("/api/v1/reports")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+
+    let allowed = app.request(preflight("https://intranet.example")).await;
+    let other = app.request(preflight("https://elsewhere.example")).await;
+
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        "https://intranet.example"
+    );
+    assert!(allowed
+        .header("access-control-allow-headers")
+        .contains("authorization"));
+    assert_eq!(other.header("access-control-allow-origin"), "");
+}
