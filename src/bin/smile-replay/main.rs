@@ -1,0 +1,630 @@
+//! Replays a video through the face detector, the smile scorer and the session's
+//! event logic, then prints the smile events, interactions and aggregate reports.
+//!
+//! With a label file (`--labels`, the CSV with `path`, `duration_s` and `segments`)
+//! it also compares the client's smile events with the labelled spans of each clip:
+//! labelled smiles, detected smiles, onset delay and false events. `--sweep` repeats
+//! that comparison over a grid of smile thresholds and times, on the scores already
+//! computed, to choose the defaults.
+//!
+//! Frame times are the start time plus the frame index divided by the frame rate.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod evaluate;
+#[cfg(not(target_arch = "wasm32"))]
+mod labels;
+#[cfg(not(target_arch = "wasm32"))]
+mod video;
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    match native::run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("smile-replay: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Does nothing: the tool reads files and starts processes, so it has no browser
+/// build.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    use std::path::{Path, PathBuf};
+
+    use anyhow::{bail, Context};
+    use clap::Parser;
+    use serde::Serialize;
+
+    use smile_sensor::face::{FaceBox, ScoredFace};
+    use smile_sensor::interaction::Interaction;
+    use smile_sensor::report::AggregateReport;
+    use smile_sensor::roles::{CameraId, Role};
+    use smile_sensor::session::{SensorSession, SessionConfig, SessionEvent};
+    use smile_sensor::smile_events::SmileEventConfig;
+    use smile_sensor::time::Timestamp;
+    use smile_sensor::{Frame, Pipeline, PipelineConfig, PixelFormat};
+
+    use crate::evaluate::{evaluate, ClipEvaluation, DetectedSmile};
+    use crate::labels::{find_row, read_video_rows, segments_of, Segment};
+    use crate::video::{probe, DecodeOptions, Decoder};
+
+    const CAMERA: CameraId = CameraId(0);
+
+    #[derive(Parser, Debug)]
+    #[command(
+        name = "smile-replay",
+        about = "Replays videos through the smile pipeline and event logic"
+    )]
+    struct Args {
+        /// Video files ffmpeg can read; `.xz` files are decompressed with xz.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Label CSV with the columns path, duration_s and segments.
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// Label row to use, by path or file name, when the input's file name has no
+        /// row of its own. Only with a single input.
+        #[arg(long)]
+        clip_id: Option<String>,
+        /// Output JSON file with the events, interactions, reports and evaluation.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Face detector ONNX model.
+        #[arg(long, default_value_os_t = model_path("face_detection_short_range.onnx"))]
+        detector: PathBuf,
+        /// Smile scorer ONNX model.
+        #[arg(long, default_value_os_t = model_path("smile_scorer.onnx"))]
+        scorer: PathBuf,
+        /// Session configuration as JSON (the fields of SessionConfig); without it
+        /// the defaults, with one camera that films clients only.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Count the employee role, as after the employee opts in.
+        #[arg(long)]
+        employee_opt_in: bool,
+        /// Resample the video to this many frames per second.
+        #[arg(long)]
+        fps: Option<f64>,
+        /// Decode only this many seconds from the start of each video.
+        #[arg(long)]
+        max_seconds: Option<f64>,
+        /// Time of the first frame, in milliseconds since the Unix epoch.
+        #[arg(long, default_value_t = 0.0)]
+        start_unix_ms: f64,
+        /// Override smile.enter_threshold (score 0 to 1).
+        #[arg(long)]
+        enter: Option<f32>,
+        /// Override smile.exit_threshold (score 0 to 1).
+        #[arg(long)]
+        exit: Option<f32>,
+        /// Override smile.min_smile_ms (milliseconds).
+        #[arg(long)]
+        min_smile_ms: Option<u32>,
+        /// Override smile.release_ms (milliseconds).
+        #[arg(long)]
+        release_ms: Option<u32>,
+        /// Largest onset delay that meets the target, in milliseconds.
+        #[arg(long, default_value_t = 500.0)]
+        max_onset_delay_ms: f64,
+        /// Also evaluate a grid of smile settings and list those that meet the
+        /// target on every labelled clip.
+        #[arg(long)]
+        sweep: bool,
+        /// Print only the evaluation, not each event and report.
+        #[arg(long)]
+        quiet: bool,
+    }
+
+    fn model_path(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(name)
+    }
+
+    /// The faces of one frame that the session allowed to be scored, with scores.
+    struct Observation {
+        offset_ms: f64,
+        faces: Vec<ScoredFace>,
+    }
+
+    struct Clip {
+        input: PathBuf,
+        width: u32,
+        height: u32,
+        fps: f64,
+        observations: Vec<Observation>,
+        segments: Option<Vec<Segment>>,
+    }
+
+    #[derive(Serialize)]
+    struct SmileOutput {
+        role: Role,
+        start_s: f64,
+        end_s: f64,
+        confirmed_s: Option<f64>,
+        peak: f32,
+        smile_seconds: f64,
+    }
+
+    #[derive(Serialize)]
+    struct InteractionOutput {
+        start_s: f64,
+        end_s: f64,
+        client_smiles: usize,
+        employee_smiles: usize,
+    }
+
+    #[derive(Serialize)]
+    struct ClipOutput {
+        input: String,
+        width: u32,
+        height: u32,
+        fps: f64,
+        frames: usize,
+        frames_with_faces: usize,
+        smiles: Vec<SmileOutput>,
+        interactions: Vec<InteractionOutput>,
+        reports: Vec<AggregateReport>,
+        segments: Option<Vec<Segment>>,
+        evaluation: Option<ClipEvaluation>,
+    }
+
+    #[derive(Serialize)]
+    struct SweepResult {
+        smile: SmileEventConfig,
+        totals: ClipEvaluation,
+        max_onset_delay_ms: Option<f64>,
+        meets_target_on_every_clip: bool,
+    }
+
+    #[derive(Serialize)]
+    struct Output {
+        config: SessionConfig,
+        clips: Vec<ClipOutput>,
+        totals: Option<ClipEvaluation>,
+        sweep: Vec<SweepResult>,
+    }
+
+    pub fn run() -> anyhow::Result<()> {
+        let args = Args::parse();
+        if args.clip_id.is_some() && args.inputs.len() != 1 {
+            bail!(
+                "--clip-id needs exactly one input, got {}",
+                args.inputs.len()
+            );
+        }
+        let config = session_config(&args)?;
+        let detector = read_model(&args.detector)?;
+        let scorer = read_model(&args.scorer)?;
+        let mut pipeline = Pipeline::new(&detector, &scorer, PipelineConfig::default())
+            .context("failed to load the models")?;
+        let label_rows = match &args.labels {
+            Some(path) => Some(read_video_rows(path)?),
+            None => None,
+        };
+
+        let mut clips = Vec::new();
+        for input in &args.inputs {
+            let mut clip = decode_clip(&mut pipeline, &config, &args, input)?;
+            if let Some(rows) = &label_rows {
+                clip.segments = clip_segments(rows, &args, input)?;
+            }
+            clips.push(clip);
+        }
+
+        let mut outputs = Vec::new();
+        let mut totals: Option<ClipEvaluation> = None;
+        for clip in &clips {
+            let output = replay(&config, &args, clip)?;
+            print_clip(&output, &args);
+            if let Some(evaluation) = &output.evaluation {
+                totals
+                    .get_or_insert_with(ClipEvaluation::default)
+                    .add(evaluation);
+            }
+            outputs.push(output);
+        }
+        if let Some(totals) = &totals {
+            println!("\n== all clips");
+            println!("{}", describe(totals, args.max_onset_delay_ms));
+        }
+
+        let sweep = if args.sweep {
+            sweep(&config, &args, &clips)?
+        } else {
+            Vec::new()
+        };
+        if let Some(path) = &args.json {
+            let output = Output {
+                config,
+                clips: outputs,
+                totals,
+                sweep,
+            };
+            let json = serde_json::to_string_pretty(&output)?;
+            std::fs::write(path, json)
+                .with_context(|| format!("failed to write {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    fn read_model(path: &Path) -> anyhow::Result<Vec<u8>> {
+        std::fs::read(path).with_context(|| {
+            format!(
+                "failed to read the model {}: build it under models/ or pass its path",
+                path.display()
+            )
+        })
+    }
+
+    fn session_config(args: &Args) -> anyhow::Result<SessionConfig> {
+        let mut config = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("failed to read {}", path.display()))?;
+                serde_json::from_str(&text)
+                    .with_context(|| format!("invalid session configuration {}", path.display()))?
+            }
+            None => SessionConfig::new("replay"),
+        };
+        if let Some(enter) = args.enter {
+            config.smile.enter_threshold = enter;
+        }
+        if let Some(exit) = args.exit {
+            config.smile.exit_threshold = exit;
+        }
+        if let Some(min_smile_ms) = args.min_smile_ms {
+            config.smile.min_smile_ms = min_smile_ms;
+        }
+        if let Some(release_ms) = args.release_ms {
+            config.smile.release_ms = release_ms;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn clip_segments(
+        rows: &[crate::labels::VideoRow],
+        args: &Args,
+        input: &Path,
+    ) -> anyhow::Result<Option<Vec<Segment>>> {
+        let file_name = input
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let clip = args.clip_id.as_deref().unwrap_or(&file_name);
+        match find_row(rows, clip) {
+            Some(row) => Ok(Some(segments_of(rows, row)?)),
+            None => {
+                eprintln!("smile-replay: no label row for {clip}; pass --clip-id to pick one");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Decodes a clip and scores the faces that a session with `config` allows.
+    fn decode_clip(
+        pipeline: &mut Pipeline,
+        config: &SessionConfig,
+        args: &Args,
+        input: &Path,
+    ) -> anyhow::Result<Clip> {
+        let info = probe(input)?;
+        let fps = args.fps.unwrap_or(info.fps);
+        let options = DecodeOptions {
+            fps: args.fps,
+            max_seconds: args.max_seconds,
+        };
+        let mut session = SensorSession::new(config.clone())?;
+        session.set_employee_opt_in(args.employee_opt_in);
+
+        let mut decoder = Decoder::start(input, info, options)?;
+        let mut pixels = Vec::new();
+        let mut observations = Vec::new();
+        while decoder.next_frame(&mut pixels)? {
+            let frame = Frame::new(
+                &pixels,
+                info.width,
+                info.height,
+                info.width as usize * 4,
+                PixelFormat::Rgba8,
+            )?;
+            let faces: Vec<FaceBox> = pipeline.detect(&frame)?;
+            let roles = session.scoring_roles(CAMERA, info.width, info.height, &faces);
+            let mut scored = Vec::new();
+            for (face, role) in faces.iter().zip(roles) {
+                if role.is_none() {
+                    continue;
+                }
+                match pipeline.score(&frame, face) {
+                    Ok(smile) => scored.push(ScoredFace { face: *face, smile }),
+                    Err(error) => log::warn!("skipped a face that failed to score: {error}"),
+                }
+            }
+            observations.push(Observation {
+                offset_ms: observations.len() as f64 * 1000.0 / fps,
+                faces: scored,
+            });
+        }
+        decoder.finish()?;
+        Ok(Clip {
+            input: input.to_owned(),
+            width: info.width,
+            height: info.height,
+            fps,
+            observations,
+            segments: None,
+        })
+    }
+
+    /// Random bytes for report ids from the standard library's randomly seeded
+    /// hasher: unique enough for a replay, whose reports are never delivered.
+    fn report_ids() -> impl FnMut() -> [u8; 16] {
+        let state = RandomState::new();
+        let mut counter = 0u64;
+        move || {
+            let mut bytes = [0u8; 16];
+            for half in bytes.chunks_mut(8) {
+                let mut hasher = state.build_hasher();
+                hasher.write_u64(counter);
+                counter += 1;
+                half.copy_from_slice(&hasher.finish().to_le_bytes());
+            }
+            bytes
+        }
+    }
+
+    struct Replay {
+        events: Vec<SessionEvent>,
+        reports: Vec<AggregateReport>,
+    }
+
+    fn run_session(config: &SessionConfig, args: &Args, clip: &Clip) -> anyhow::Result<Replay> {
+        let mut session = SensorSession::new(config.clone())?;
+        session.set_employee_opt_in(args.employee_opt_in);
+        let mut events = Vec::new();
+        for observation in &clip.observations {
+            let at = Timestamp::from_unix_ms(args.start_unix_ms + observation.offset_ms)?;
+            events.extend(session.observe(
+                CAMERA,
+                at,
+                clip.width,
+                clip.height,
+                &observation.faces,
+            )?);
+        }
+        events.extend(session.pause());
+        let reports = session.flush(report_ids());
+        Ok(Replay { events, reports })
+    }
+
+    fn seconds(args: &Args, at: Timestamp) -> f64 {
+        (at.unix_ms() - args.start_unix_ms) / 1000.0
+    }
+
+    fn replay(config: &SessionConfig, args: &Args, clip: &Clip) -> anyhow::Result<ClipOutput> {
+        let Replay { events, reports } = run_session(config, args, clip)?;
+        let smiles = smiles_of(&events, args);
+        let interactions = events
+            .iter()
+            .filter_map(|event| match event {
+                SessionEvent::InteractionEnded { interaction } => {
+                    Some(interaction_output(interaction, args))
+                }
+                _ => None,
+            })
+            .collect();
+        let evaluation = clip
+            .segments
+            .as_ref()
+            .map(|segments| evaluate(segments, &client_smiles(&smiles)));
+        Ok(ClipOutput {
+            input: clip.input.display().to_string(),
+            width: clip.width,
+            height: clip.height,
+            fps: clip.fps,
+            frames: clip.observations.len(),
+            frames_with_faces: clip
+                .observations
+                .iter()
+                .filter(|observation| !observation.faces.is_empty())
+                .count(),
+            smiles,
+            interactions,
+            reports,
+            segments: clip.segments.clone(),
+            evaluation,
+        })
+    }
+
+    /// Pairs each ended smile with the announcement of its start.
+    fn smiles_of(events: &[SessionEvent], args: &Args) -> Vec<SmileOutput> {
+        events
+            .iter()
+            .filter_map(|event| match event {
+                SessionEvent::SmileEnded { event } => Some(event),
+                _ => None,
+            })
+            .map(|smile| {
+                let confirmed_at = events.iter().find_map(|event| match event {
+                    SessionEvent::SmileStarted {
+                        role,
+                        start,
+                        confirmed_at,
+                    } if *role == smile.role && *start == smile.start => Some(*confirmed_at),
+                    _ => None,
+                });
+                SmileOutput {
+                    role: smile.role,
+                    start_s: seconds(args, smile.start),
+                    end_s: seconds(args, smile.end),
+                    confirmed_s: confirmed_at.map(|at| seconds(args, at)),
+                    peak: smile.peak.get(),
+                    smile_seconds: smile.smile_seconds,
+                }
+            })
+            .collect()
+    }
+
+    fn client_smiles(smiles: &[SmileOutput]) -> Vec<DetectedSmile> {
+        smiles
+            .iter()
+            .filter(|smile| smile.role == Role::Client)
+            .map(|smile| DetectedSmile {
+                start_s: smile.start_s,
+                end_s: smile.end_s,
+                confirmed_s: smile.confirmed_s.unwrap_or(smile.start_s),
+            })
+            .collect()
+    }
+
+    fn interaction_output(interaction: &Interaction, args: &Args) -> InteractionOutput {
+        InteractionOutput {
+            start_s: seconds(args, interaction.start),
+            end_s: seconds(args, interaction.end),
+            client_smiles: interaction.smile_count(Role::Client),
+            employee_smiles: interaction.smile_count(Role::Employee),
+        }
+    }
+
+    fn describe(evaluation: &ClipEvaluation, max_delay_ms: f64) -> String {
+        let delays: Vec<String> = evaluation
+            .onset_delays_ms
+            .iter()
+            .map(|delay| format!("{delay:.0}"))
+            .collect();
+        format!(
+            "labelled smiles {}, detected {}, onset delay [{}] ms, false events {}, split events {}, unannotated events {}: {}",
+            evaluation.labelled_smiles,
+            evaluation.detected_smiles,
+            delays.join(", "),
+            evaluation.false_events,
+            evaluation.split_events,
+            evaluation.unannotated_events,
+            if evaluation.meets(max_delay_ms) { "meets the target" } else { "misses the target" }
+        )
+    }
+
+    fn print_clip(output: &ClipOutput, args: &Args) {
+        println!(
+            "\n== {} ({}x{}, {:.2} fps, {} frames, faces in {})",
+            output.input,
+            output.width,
+            output.height,
+            output.fps,
+            output.frames,
+            output.frames_with_faces
+        );
+        if !args.quiet {
+            for smile in &output.smiles {
+                let role = match smile.role {
+                    Role::Client => "client",
+                    Role::Employee => "employee",
+                };
+                let confirmed = smile
+                    .confirmed_s
+                    .map_or_else(|| "-".to_owned(), |at| format!("{at:.2} s"));
+                println!(
+                    "smile {role}: {:.2} s to {:.2} s, announced at {confirmed}, peak {:.2}, {:.2} smile-seconds",
+                    smile.start_s, smile.end_s, smile.peak, smile.smile_seconds
+                );
+            }
+            for interaction in &output.interactions {
+                println!(
+                    "interaction: {:.2} s to {:.2} s, {} client and {} employee smiles",
+                    interaction.start_s,
+                    interaction.end_s,
+                    interaction.client_smiles,
+                    interaction.employee_smiles
+                );
+            }
+            for report in &output.reports {
+                println!("report: {}", report.to_json());
+            }
+        }
+        if let Some(evaluation) = &output.evaluation {
+            println!("{}", describe(evaluation, args.max_onset_delay_ms));
+        }
+    }
+
+    /// Evaluates every combination of a grid of smile settings on the labelled
+    /// clips and prints those that meet the target on each of them.
+    fn sweep(
+        config: &SessionConfig,
+        args: &Args,
+        clips: &[Clip],
+    ) -> anyhow::Result<Vec<SweepResult>> {
+        let labelled: Vec<&Clip> = clips
+            .iter()
+            .filter(|clip| clip.segments.is_some())
+            .collect();
+        if labelled.is_empty() {
+            bail!("--sweep needs --labels and at least one clip with a label row");
+        }
+        let mut results = Vec::new();
+        for enter in [0.5f32, 0.6, 0.7, 0.8, 0.9] {
+            for exit in [0.2f32, 0.3, 0.4, 0.5, 0.6, 0.7] {
+                if exit >= enter {
+                    continue;
+                }
+                for min_smile_ms in [0u32, 100, 200, 300] {
+                    for release_ms in [200u32, 400, 600, 800, 1000] {
+                        let smile = SmileEventConfig {
+                            enter_threshold: enter,
+                            exit_threshold: exit,
+                            min_smile_ms,
+                            release_ms,
+                        };
+                        let candidate = SessionConfig {
+                            smile: smile.clone(),
+                            ..config.clone()
+                        };
+                        let mut totals = ClipEvaluation::default();
+                        let mut meets = true;
+                        for clip in &labelled {
+                            let output = replay(&candidate, args, clip)?;
+                            if let Some(evaluation) = &output.evaluation {
+                                meets &= evaluation.meets(args.max_onset_delay_ms);
+                                totals.add(evaluation);
+                            }
+                        }
+                        results.push(SweepResult {
+                            smile,
+                            max_onset_delay_ms: totals.max_onset_delay_ms(),
+                            totals,
+                            meets_target_on_every_clip: meets,
+                        });
+                    }
+                }
+            }
+        }
+
+        let passing: Vec<&SweepResult> = results
+            .iter()
+            .filter(|result| result.meets_target_on_every_clip)
+            .collect();
+        println!(
+            "\n== sweep: {} of {} settings meet the target on every labelled clip",
+            passing.len(),
+            results.len()
+        );
+        for result in passing {
+            println!(
+                "enter {:.2} exit {:.2} min_smile_ms {} release_ms {}: max onset delay {:.0} ms",
+                result.smile.enter_threshold,
+                result.smile.exit_threshold,
+                result.smile.min_smile_ms,
+                result.smile.release_ms,
+                result.max_onset_delay_ms.unwrap_or(f64::NAN)
+            );
+        }
+        Ok(results)
+    }
+}
