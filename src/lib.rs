@@ -9,6 +9,26 @@
 //!
 //! A smile is detected as a facial expression. The crate infers no emotion, and
 //! estimates no age, gender or identity.
+//!
+//! Vision: [`Pipeline`] runs the face detector ([`detect`]) and the smile scorer
+//! ([`smile`]) on each [`Frame`]. Both need the `vision` feature (tract); frames,
+//! preprocessing, anchors, decoding and suppression build without it.
 
+pub mod detect;
 pub mod face;
+pub mod frame;
+pub mod preprocess;
 pub mod report;
+
+#[cfg(feature = "vision")]
+mod model;
+#[cfg(feature = "vision")]
+mod pipeline;
+#[cfg(feature = "vision")]
+pub mod smile;
+
+pub use frame::{Frame, FrameError, PixelFormat};
+#[cfg(feature = "vision")]
+pub use model::ModelError;
+#[cfg(feature = "vision")]
+pub use pipeline::{Pipeline, PipelineConfig, PipelineError, DEFAULT_SMILE_THRESHOLD};
