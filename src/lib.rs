@@ -12,3 +12,6 @@
 
 pub mod face;
 pub mod report;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -1,0 +1,183 @@
+// The kiosk page: one SmileSensor for the station, large counters, the camera
+// indicator, a pause button, the employee consent screen and the "what we send"
+// panel.
+//
+// The station is configured by the URL fragment, for example
+// kiosk.html#station=desk-01&token=SECRET, and optionally collector=URL,
+// bucket=MINUTES, grosz=PER_SMILE, clientCamera=DEVICE_ID, employeeCamera=DEVICE_ID
+// and employeeZone=x,y,width,height (fractions of the frame). The fragment is never
+// sent to a server; the page moves it to localStorage and removes it from the
+// address bar.
+
+import init, { SmileSensor, enableConsoleLogging } from "./pkg/smile_sensor.js";
+import { otherLanguage, preferredLanguage, saveLanguage, t, translate } from "./i18n.js";
+import { DailyTally } from "./daily-tally.js";
+import { ReportLog } from "./report-log.js";
+
+const SETTINGS_KEY = "smile-sensor.kiosk.settings";
+const CONSENT_KEY = "smile-sensor.kiosk.employee-consent";
+
+const $ = (id) => document.getElementById(id);
+
+let language = preferredLanguage();
+let sensor = null;
+
+function readSettings() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.has("station") && fragment.has("token")) {
+    const settings = Object.fromEntries(fragment.entries());
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify(settings));
+    history.replaceState(null, "", location.pathname + location.search);
+    return settings;
+  }
+  try {
+    return JSON.parse(localStorage.getItem(SETTINGS_KEY));
+  } catch {
+    return null;
+  }
+}
+
+function sensorOptions(settings) {
+  const cameras = [{ role: "client", deviceId: settings.clientCamera || undefined }];
+  if (settings.employeeCamera) {
+    cameras.push({ role: "employee", deviceId: settings.employeeCamera });
+  }
+  const options = {
+    collectorUrl: settings.collector || location.origin,
+    stationId: settings.station,
+    stationToken: settings.token,
+    cameras,
+    language,
+  };
+  if (settings.bucket) {
+    options.bucketMinutes = Number(settings.bucket);
+  }
+  if (settings.employeeZone) {
+    const [x, y, width, height] = settings.employeeZone.split(",").map(Number);
+    options.employeeZone = { x, y, width, height };
+  }
+  return options;
+}
+
+function formatCount(value) {
+  return new Intl.NumberFormat(language === "pl" ? "pl-PL" : "en-GB").format(value);
+}
+
+function formatMoney(grosze) {
+  return new Intl.NumberFormat(language === "pl" ? "pl-PL" : "en-GB", {
+    style: "currency",
+    currency: "PLN",
+  }).format(grosze / 100);
+}
+
+function render(tally, settings) {
+  const counts = tally.read();
+  const groszPerSmile = Number(settings?.grosz ?? 1);
+  $("client-smiles").textContent = formatCount(counts.client);
+  $("charity-amount").textContent = formatMoney(counts.client * groszPerSmile);
+  $("employee-smiles").textContent = formatCount(counts.employee);
+  const consent = localStorage.getItem(CONSENT_KEY) === "yes";
+  $("employee-tally").hidden = !consent;
+  $("employee-button").textContent = t(language, consent ? "employee.optOut" : "employee.optIn");
+  const state = sensor?.state ?? "idle";
+  $("sensor-status").textContent = t(language, `state.${state}`);
+  $("pause-button").textContent = t(language, state === "paused" ? "resume" : "pause");
+  const active = sensor?.cameraActive ?? false;
+  $("camera-indicator").dataset.active = String(active);
+  $("camera-label").textContent = t(language, active ? "camera.active" : "camera.off");
+}
+
+function setLanguage(next, tally, reportLog, settings) {
+  language = next;
+  saveLanguage(next);
+  translate(document, language);
+  reportLog.render(language);
+  render(tally, settings);
+}
+
+async function main() {
+  translate(document, language);
+  const settings = readSettings();
+  const tally = new DailyTally(settings?.station ?? "unconfigured");
+  const reportLog = new ReportLog($("report-list"), $("send-none"), settings?.station ?? "unconfigured");
+  reportLog.render(language);
+  render(tally, settings);
+
+  $("language-switch").addEventListener("click", () =>
+    setLanguage(otherLanguage(language), tally, reportLog, settings),
+  );
+
+  if (!settings?.station || !settings?.token) {
+    $("setup-missing").hidden = false;
+    $("pause-button").disabled = true;
+    $("employee-button").disabled = true;
+    return;
+  }
+
+  await init();
+  enableConsoleLogging("info");
+  try {
+    sensor = new SmileSensor(sensorOptions(settings));
+  } catch (error) {
+    $("sensor-error").textContent = String(error.message ?? error);
+    $("sensor-error").hidden = false;
+    return;
+  }
+  // Exposed for diagnostics from the developer console and for the end-to-end test.
+  window.smileSensor = sensor;
+
+  sensor.addEventListener("smile", (event) => {
+    tally.add(event.detail.role);
+    render(tally, settings);
+  });
+  sensor.addEventListener("statechange", () => {
+    $("sensor-error").hidden = sensor.state !== "failed" && sensor.state !== "camera-denied"
+      && sensor.state !== "waiting-for-camera";
+    render(tally, settings);
+  });
+  sensor.addEventListener("error", (event) => {
+    $("sensor-error").textContent = event.detail.message;
+    $("sensor-error").hidden = false;
+  });
+  sensor.addEventListener("reportqueued", (event) => reportLog.add(event.detail, "queued", language));
+  sensor.addEventListener("reportsent", (event) => reportLog.add(event.detail, "sent", language));
+
+  $("pause-button").addEventListener("click", async () => {
+    if (sensor.state === "paused") {
+      await sensor.resume();
+    } else {
+      sensor.pause();
+    }
+    render(tally, settings);
+  });
+
+  const dialog = $("consent-dialog");
+  $("employee-button").addEventListener("click", () => {
+    if (localStorage.getItem(CONSENT_KEY) === "yes") {
+      localStorage.removeItem(CONSENT_KEY);
+      sensor.setEmployeeConsent(false);
+      tally.clearEmployee();
+      render(tally, settings);
+    } else {
+      dialog.showModal();
+    }
+  });
+  $("consent-accept").addEventListener("click", () => {
+    localStorage.setItem(CONSENT_KEY, "yes");
+    sensor.setEmployeeConsent(true);
+    dialog.close();
+    render(tally, settings);
+  });
+  $("consent-decline").addEventListener("click", () => dialog.close());
+
+  sensor.setEmployeeConsent(localStorage.getItem(CONSENT_KEY) === "yes");
+  try {
+    await sensor.start();
+  } catch (error) {
+    $("sensor-error").textContent = String(error.message ?? error);
+    $("sensor-error").hidden = false;
+  }
+  render(tally, settings);
+}
+
+main();
