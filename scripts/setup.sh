@@ -48,7 +48,7 @@ if [[ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]]; then
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if [[ -f package.json ]] && [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules ]]; then
+if [[ -f package-lock.json ]] && { [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules ]]; }; then
     log "installing npm packages"
     npm ci --no-audit --no-fund --loglevel=error
     touch node_modules

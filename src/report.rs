@@ -21,7 +21,7 @@ pub const BUCKET_MINUTES_ALLOWED: [u32; 6] = [5, 10, 15, 20, 30, 60];
 /// Bucket length used unless a station is configured otherwise, in minutes.
 pub const DEFAULT_BUCKET_MINUTES: u32 = 15;
 
-/// Longest station id, in bytes.
+/// Maximum length of a station id, in bytes.
 pub const STATION_ID_MAX_LEN: usize = 64;
 
 /// Upper bound for any seconds field. A report covers at most an hour, and even a

@@ -1,0 +1,20 @@
+# Shared environment for the project's scripts; source it, do not run it.
+#
+# The cargo target directory lives outside the checkout, so a fresh clone (as CI
+# makes for every run) reuses what earlier runs compiled. A cold build of tract for
+# native and wasm32 takes most of an hour on two cores.
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/smile-sensor/target}"
+export SMILE_DATA_DIR="${SMILE_DATA_DIR:-$repo_root/../shared/data}"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# Builds the wasm package the pages load into www/pkg. `--mode no-install` makes
+# wasm-pack fail rather than download a wasm-bindgen of its own.
+build_wasm_package() {
+    local profile="$1"
+    (cd "$repo_root" && wasm-pack --log-level warn build "--$profile" --target web \
+        --out-dir www/pkg --out-name smile_sensor --no-pack --mode no-install)
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds smile-sensor and starts the collector on 127.0.0.1, serving the kiosk page
+# with an embedded SQLite database. Prints the kiosk URL; stop it with Ctrl-C.
+#
+# Usage: scripts/run.sh [collector serve options, e.g. --listen 127.0.0.1:9000]
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$repo_root"
+
+scripts/setup.sh
+echo "run: building the wasm sensor (release; the first build takes a long while)"
+build_wasm_package release
+echo "run: building the collector"
+cargo build --release --quiet -p smile-collector
+exec "$CARGO_TARGET_DIR/release/smile-collector" serve --demo-station demo-desk "$@"
