@@ -10,8 +10,16 @@
 //! A smile is detected as a facial expression. The crate infers no emotion, and
 //! estimates no age, gender or identity.
 
+pub mod aggregate;
+pub mod config;
 pub mod face;
+pub mod interaction;
 pub mod report;
+pub mod roles;
+pub mod session;
+pub mod smile_events;
+pub mod time;
+pub mod tracking;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
