@@ -5,7 +5,8 @@
 // The station is configured by the URL fragment, for example
 // kiosk.html#station=desk-01&token=SECRET, and optionally collector=URL,
 // bucket=MINUTES, grosz=PER_SMILE, clientCamera=DEVICE_ID, employeeCamera=DEVICE_ID
-// and employeeZone=x,y,width,height (fractions of the frame). The fragment is never
+// and, for one camera that sees both roles, clientZone=x,y,width,height and
+// employeeZone=x,y,width,height (fractions of the frame). The fragment is never
 // sent to a server; the page moves it to localStorage and removes it from the
 // address bar.
 
@@ -52,11 +53,19 @@ function sensorOptions(settings) {
   if (settings.bucket) {
     options.bucketMinutes = Number(settings.bucket);
   }
-  if (settings.employeeZone) {
-    const [x, y, width, height] = settings.employeeZone.split(",").map(Number);
-    options.employeeZone = { x, y, width, height };
+  if (settings.clientZone || settings.employeeZone) {
+    options.zones = { client: parseZones(settings.clientZone), employee: parseZones(settings.employeeZone) };
   }
   return options;
+}
+
+// Parses "x,y,width,height" into one zone; the sensor validates the numbers.
+function parseZones(text) {
+  if (!text) {
+    return [];
+  }
+  const [x, y, width, height] = text.split(",").map(Number);
+  return [{ x, y, width, height }];
 }
 
 function formatCount(value) {

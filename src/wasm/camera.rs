@@ -16,7 +16,6 @@ use web_sys::{
     MediaStreamConstraints, MediaStreamTrack,
 };
 
-use super::options::Role;
 
 /// Preferred capture size, in pixels. The detector works at 128x128 and the smile
 /// scorer on face crops, so more pixels cost time without helping at desk range.
@@ -90,7 +89,6 @@ pub async fn list_cameras() -> Result<Vec<CameraInfo>, CameraError> {
 
 /// One open camera and the element that plays it.
 pub struct CameraFeed {
-    pub role: Role,
     stream: MediaStream,
     video: HtmlVideoElement,
     on_ended: Closure<dyn FnMut()>,
@@ -109,7 +107,6 @@ impl CameraFeed {
     /// playing it. `on_ended` runs when a track ends (unplugged, revoked);
     /// `on_frame` runs for each new video frame once [`arm`](Self::arm) is called.
     pub async fn open(
-        role: Role,
         device_id: Option<&str>,
         on_ended: Closure<dyn FnMut()>,
         on_frame: Closure<dyn FnMut()>,
@@ -123,7 +120,6 @@ impl CameraFeed {
             }
         };
         let feed = Self {
-            role,
             stream,
             video,
             on_ended,

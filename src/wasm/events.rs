@@ -8,7 +8,8 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 
-use super::options::{Language, Role};
+use super::options::Language;
+use crate::roles::Role;
 
 /// Event type names, as passed to `addEventListener`.
 pub mod name {

@@ -21,23 +21,31 @@
 mod camera;
 mod delivery;
 mod events;
+#[cfg(feature = "vision")]
+mod frame;
 mod hooks;
 mod idb;
 mod options;
 mod protocol;
 mod queue;
 mod sensor;
+#[cfg(feature = "vision")]
+mod worker;
 
 pub use camera::{list_cameras, CameraError, CameraInfo};
-pub use delivery::{classify_status, Outcome, REPORTS_PATH};
+pub use delivery::{classify_status, send_report, Outcome, REPORTS_PATH};
 pub use events::{ErrorCode, SensorState};
 pub use hooks::enable_console_logging;
 pub use options::{
-    CameraOption, Language, OptionsError, Role, SensorConfig, SensorOptions, ZoneOption,
+    role_name, CameraOption, Language, OptionsError, SensorConfig, SensorOptions, ZonesOption,
 };
 pub use protocol::{FinishedReport, FrameTimings, FromWorker, WorkerConfig};
 pub use queue::{retry_delay_ms, QueueError, QueuedReport, ReportQueue, RETRY_BASE_MS, RETRY_MAX_MS};
 pub use sensor::{SensorStats, SmileSensor};
+#[cfg(feature = "vision")]
+pub use frame::{BitmapReader, CaptureError, RgbaImage};
+#[cfg(feature = "vision")]
+pub use worker::InferenceWorker;
 
 use wasm_bindgen::prelude::*;
 
@@ -53,9 +61,13 @@ export interface SensorOptions {
   stationToken: string;
   /** One camera per role; default one client camera, the browser's default device. */
   cameras?: { role: "client" | "employee"; deviceId?: string }[];
-  /** With one camera: where the employee sits, as fractions (0 to 1) of the frame. */
-  employeeZone?: { x: number; y: number; width: number; height: number };
-  /** Smile score from 0.05 to 0.95 above which a face counts as smiling; default 0.5. */
+  /**
+   * With one camera: where each role sits, as rectangles in fractions (0 to 1) of the
+   * frame. A face belongs to the role whose zone contains its centre; other faces are
+   * ignored. Zones of different roles must not overlap.
+   */
+  zones?: { client?: Zone[]; employee?: Zone[] };
+  /** Smile score from 0.25 to 0.95 at or above which a smile starts; it ends 0.2 lower. Default 0.6. */
   smileThreshold?: number;
   /** Report bucket length in minutes: 5, 10, 15, 20, 30 or 60; default 15. */
   bucketMinutes?: number;
@@ -68,6 +80,9 @@ export interface SensorOptions {
   /** The inference worker script; default "sensor-worker.js". */
   workerUrl?: string;
 }
+
+/** A rectangle in fractions (0 to 1) of the frame, origin at the top-left corner. */
+export interface Zone { x: number; y: number; width: number; height: number }
 
 /** Inference time of one frame, in milliseconds. */
 export interface FrameTimings { detectorMs: number; scorerMs: number; totalMs: number }
@@ -89,8 +104,8 @@ export interface SensorStats {
 }
 
 /** The validated configuration returned by `SmileSensor.config()`; it omits the token. */
-export type SensorConfig = Omit<Required<SensorOptions>, "stationToken" | "employeeZone"> & {
-  employeeZone: SensorOptions["employeeZone"] | null;
+export type SensorConfig = Omit<Required<SensorOptions>, "stationToken" | "zones"> & {
+  zones: SensorOptions["zones"] | null;
 };
 "#;
 

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::report::{StationId, BUCKET_MINUTES_ALLOWED, DEFAULT_BUCKET_MINUTES};
+use crate::roles::{CameraId, Role, RoleConfig, Zone};
+use crate::session::SessionConfig;
+use crate::smile_events::SmileEventConfig;
 
 /// Longest accepted station token, in characters.
 pub const STATION_TOKEN_MAX_LEN: usize = 512;
@@ -22,10 +25,12 @@ pub const DEFAULT_FRAMES_PER_SECOND: f64 = 10.0;
 
 /// Accepted range of `smileThreshold`, a smile score from 0 to 1. The ends are
 /// excluded because a threshold of 0 or 1 counts every face or none.
-pub const SMILE_THRESHOLD_RANGE: (f32, f32) = (0.05, 0.95);
+pub const SMILE_THRESHOLD_RANGE: (f32, f32) = (0.25, 0.95);
 
-/// Default `smileThreshold`.
-pub const DEFAULT_SMILE_THRESHOLD: f32 = 0.5;
+/// Gap between the smile score at which a smile starts (`smileThreshold`) and the
+/// lower score below which it ends. The gap keeps a score that hovers around the
+/// threshold from counting one smile many times.
+pub const SMILE_END_GAP: f32 = 0.2;
 
 /// Why an options object was rejected. Each message names the field and what it
 /// accepts.
@@ -52,11 +57,11 @@ pub enum OptionsError {
     #[error("invalid cameras: a client camera is required, because the employee camera alone counts no client smiles")]
     MissingClientCamera,
 
-    #[error("invalid employeeZone: it needs a single camera (both roles in one view), but {count} cameras are given")]
-    ZoneWithTwoCameras { count: usize },
+    #[error("invalid zones: they split a single camera's view between the roles, but {count} cameras are given")]
+    ZonesWithTwoCameras { count: usize },
 
-    #[error("invalid employeeZone.{field} {value}: expected a fraction of the frame from 0 to 1, with x + width and y + height at most 1 and a non-zero area")]
-    Zone { field: &'static str, value: f64 },
+    #[error("invalid zones: {0}")]
+    Zones(String),
 
     #[error("invalid smileThreshold {value}: expected a smile score from {} to {}", SMILE_THRESHOLD_RANGE.0, SMILE_THRESHOLD_RANGE.1)]
     SmileThreshold { value: f32 },
@@ -71,21 +76,11 @@ pub enum OptionsError {
     ResourceUrl { field: &'static str, value: String },
 }
 
-/// Who a camera looks at. The employee role is never scored before the employee
-/// has opted in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Client,
-    Employee,
-}
-
-impl Role {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Role::Client => "client",
-            Role::Employee => "employee",
-        }
+/// Returns the name JavaScript uses for `role`.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Client => "client",
+        Role::Employee => "employee",
     }
 }
 
@@ -109,15 +104,16 @@ pub struct CameraOption {
     pub device_id: Option<String>,
 }
 
-/// The part of a shared camera's frame where the employee sits, as fractions of
-/// the frame width and height (0 to 1, origin at the top-left corner).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// Areas of a single camera's view where each role sits, as fractions of the frame
+/// width and height (0 to 1, origin at the top-left corner). A face belongs to the
+/// role whose zone contains the centre of its box; a face in no zone is ignored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ZoneOption {
-    pub x: f64,
-    pub y: f64,
-    pub width: f64,
-    pub height: f64,
+pub struct ZonesOption {
+    #[serde(default)]
+    pub client: Vec<Zone>,
+    #[serde(default)]
+    pub employee: Vec<Zone>,
 }
 
 /// The options object exactly as JavaScript passes it.
@@ -130,7 +126,7 @@ pub struct SensorOptions {
     #[serde(default)]
     pub cameras: Option<Vec<CameraOption>>,
     #[serde(default)]
-    pub employee_zone: Option<ZoneOption>,
+    pub zones: Option<ZonesOption>,
     #[serde(default)]
     pub smile_threshold: Option<f32>,
     #[serde(default)]
@@ -155,8 +151,8 @@ pub struct SensorConfig {
     #[serde(skip)]
     pub station_token: String,
     pub cameras: Vec<CameraOption>,
-    pub employee_zone: Option<ZoneOption>,
-    /// Smile score (0 to 1) above which a face counts as smiling.
+    pub zones: Option<ZonesOption>,
+    /// Smile score (0 to 1) at or above which a smile starts.
     pub smile_threshold: f32,
     /// Report bucket length, in minutes.
     pub bucket_minutes: u32,
@@ -171,10 +167,46 @@ pub struct SensorConfig {
 
 impl SensorConfig {
     /// Deserialises and validates a JavaScript options object.
+    ///
+    /// The object goes through `JSON.stringify` because serde-wasm-bindgen reads
+    /// only the fields a struct names, so it would let a misspelt field pass.
     pub fn from_js(options: JsValue) -> Result<Self, OptionsError> {
-        let options: SensorOptions = serde_wasm_bindgen::from_value(options)
-            .map_err(|error| OptionsError::Shape(error.to_string()))?;
+        if !options.is_object() {
+            return Err(OptionsError::Shape(
+                "expected an object with collectorUrl, stationId and stationToken".into(),
+            ));
+        }
+        let json = js_sys::JSON::stringify(&options)
+            .ok()
+            .and_then(|json| json.as_string())
+            .ok_or_else(|| OptionsError::Shape("the options object is not plain data".into()))?;
+        let options: SensorOptions =
+            serde_json::from_str(&json).map_err(|error| OptionsError::Shape(error.to_string()))?;
         Self::try_from(options)
+    }
+
+    /// Builds the configuration of the worker's counting session.
+    pub fn session_config(&self) -> SessionConfig {
+        let mut session = SessionConfig::new(self.station_id.clone());
+        session.bucket_minutes = self.bucket_minutes;
+        session.smile.enter_threshold = self.smile_threshold;
+        session.smile.exit_threshold = self.smile_threshold - SMILE_END_GAP;
+        session.roles = match &self.zones {
+            Some(zones) => zones_role_config(zones),
+            None => {
+                let camera_of = |role: Role| {
+                    self.cameras
+                        .iter()
+                        .position(|camera| camera.role == role)
+                        .map(|index| CameraId(index as u32))
+                };
+                RoleConfig::ByCamera {
+                    client_camera: camera_of(Role::Client),
+                    employee_camera: camera_of(Role::Employee),
+                }
+            }
+        };
+        session
     }
 
     /// Milliseconds to wait at least between two frames of one camera.
@@ -209,16 +241,20 @@ impl TryFrom<SensorOptions> for SensorConfig {
             }]
         });
         validate_cameras(&cameras)?;
-        if let Some(zone) = &options.employee_zone {
+        if let Some(zones) = &options.zones {
             if cameras.len() != 1 {
-                return Err(OptionsError::ZoneWithTwoCameras {
+                return Err(OptionsError::ZonesWithTwoCameras {
                     count: cameras.len(),
                 });
             }
-            validate_zone(zone)?;
+            zones_role_config(zones)
+                .validate()
+                .map_err(|error| OptionsError::Zones(zone_field_names(&error.to_string())))?;
         }
 
-        let smile_threshold = options.smile_threshold.unwrap_or(DEFAULT_SMILE_THRESHOLD);
+        let smile_threshold = options
+            .smile_threshold
+            .unwrap_or(SmileEventConfig::default().enter_threshold);
         let (low, high) = SMILE_THRESHOLD_RANGE;
         if !(smile_threshold.is_finite() && (low..=high).contains(&smile_threshold)) {
             return Err(OptionsError::SmileThreshold {
@@ -262,7 +298,7 @@ impl TryFrom<SensorOptions> for SensorConfig {
             station_id: options.station_id,
             station_token: options.station_token,
             cameras,
-            employee_zone: options.employee_zone,
+            zones: options.zones,
             smile_threshold,
             bucket_minutes,
             max_frames_per_second,
@@ -312,7 +348,7 @@ fn validate_cameras(cameras: &[CameraOption]) -> Result<(), OptionsError> {
     if let [first, second] = cameras {
         if first.role == second.role {
             return Err(OptionsError::DuplicateRole {
-                role: first.role.as_str(),
+                role: role_name(first.role),
             });
         }
     }
@@ -322,41 +358,21 @@ fn validate_cameras(cameras: &[CameraOption]) -> Result<(), OptionsError> {
     Ok(())
 }
 
-fn validate_zone(zone: &ZoneOption) -> Result<(), OptionsError> {
-    let fields = [
-        ("x", zone.x),
-        ("y", zone.y),
-        ("width", zone.width),
-        ("height", zone.height),
-    ];
-    for (field, value) in fields {
-        if !(value.is_finite() && (0.0..=1.0).contains(&value)) {
-            return Err(OptionsError::Zone { field, value });
-        }
+/// Zones always describe camera 0, because zones need exactly one camera.
+fn zones_role_config(zones: &ZonesOption) -> RoleConfig {
+    RoleConfig::ByZone {
+        camera: CameraId(0),
+        client_zones: zones.client.clone(),
+        employee_zones: zones.employee.clone(),
     }
-    if zone.width == 0.0 {
-        return Err(OptionsError::Zone {
-            field: "width",
-            value: zone.width,
-        });
-    }
-    if zone.height == 0.0 {
-        return Err(OptionsError::Zone {
-            field: "height",
-            value: zone.height,
-        });
-    }
-    if zone.x + zone.width > 1.0 {
-        return Err(OptionsError::Zone {
-            field: "width",
-            value: zone.width,
-        });
-    }
-    if zone.y + zone.height > 1.0 {
-        return Err(OptionsError::Zone {
-            field: "height",
-            value: zone.height,
-        });
-    }
-    Ok(())
+}
+
+/// Rewrites the session's field paths (`roles.client_zones[0].x`) into the option
+/// names a page writes (`zones.client[0].x`).
+fn zone_field_names(message: &str) -> String {
+    message
+        .replace("roles.client_zones", "zones.client")
+        .replace("roles.employee_zones", "zones.employee")
+        .replace("client_zones", "zones.client")
+        .replace("employee_zones", "zones.employee")
 }

@@ -6,7 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::options::{Role, ZoneOption};
+use crate::roles::Role;
+use crate::session::SessionConfig;
 
 /// What the worker needs to build its pipeline and session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -14,12 +15,9 @@ use super::options::{Role, ZoneOption};
 pub struct WorkerConfig {
     /// Absolute URL of the models folder, ending in '/'.
     pub models_url: String,
-    pub station_id: String,
-    /// Role of each camera, indexed like the `camera` field of frame messages.
-    pub camera_roles: Vec<Role>,
-    pub employee_zone: Option<ZoneOption>,
-    pub smile_threshold: f32,
-    pub bucket_minutes: u32,
+    /// The counting session; its cameras are indexed like the `camera` field of
+    /// frame messages.
+    pub session: SessionConfig,
 }
 
 /// A report the worker finished, in its wire form.

@@ -17,7 +17,8 @@ use super::events::{
     self, name, ErrorCode, ErrorDetail, InteractionDetail, ReportDetail, SensorState,
     SmileDetail, StateDetail,
 };
-use super::options::{Role, SensorConfig};
+use super::options::{role_name, SensorConfig};
+use crate::roles::Role;
 use super::protocol::{FinishedReport, FrameTimings, FromWorker, WorkerConfig};
 use super::queue::{QueuedReport, ReportQueue, DEFAULT_DATABASE};
 
@@ -445,11 +446,7 @@ impl Shared {
 
         let config = WorkerConfig {
             models_url: absolute_url(&self.config.models_url)?,
-            station_id: self.config.station_id.clone(),
-            camera_roles: self.config.cameras.iter().map(|camera| camera.role).collect(),
-            employee_zone: self.config.employee_zone,
-            smile_threshold: self.config.smile_threshold,
-            bucket_minutes: self.config.bucket_minutes,
+            session: self.config.session_config(),
         };
         let init = js_sys::Object::new();
         Reflect::set(&init, &"type".into(), &"init".into())?;
@@ -576,7 +573,7 @@ impl Shared {
             let weak = Rc::downgrade(self);
             let on_ended = closure(&weak, move |shared| shared.on_camera_ended(index));
             let on_frame = closure(&weak, move |shared| shared.on_video_frame(index));
-            match CameraFeed::open(camera.role, camera.device_id.as_deref(), on_ended, on_frame)
+            match CameraFeed::open(camera.device_id.as_deref(), on_ended, on_frame)
                 .await
             {
                 Ok(feed) => {
@@ -646,7 +643,7 @@ impl Shared {
         self.set_state(SensorState::WaitingForCamera);
         self.report_error(
             ErrorCode::CameraLost,
-            &format!("the {} camera track ended", self.config.cameras[index].role.as_str()),
+            &format!("the {} camera track ended", role_name(self.config.cameras[index].role)),
         );
         self.schedule_camera_retry();
     }
