@@ -168,7 +168,7 @@ fn retry_delay_grows_exponentially_within_jitter_bounds() {
 fn http_statuses_are_classified_for_retry() {
     assert_eq!(classify_status(201), Outcome::Accepted);
     assert_eq!(classify_status(200), Outcome::Accepted);
-    assert_eq!(classify_status(409), Outcome::Accepted);
+    assert_eq!(classify_status(409), Outcome::Rejected { status: 409 });
     assert_eq!(classify_status(422), Outcome::Rejected { status: 422 });
     assert_eq!(classify_status(400), Outcome::Rejected { status: 400 });
     assert_eq!(classify_status(401), Outcome::Unauthorized { status: 401 });

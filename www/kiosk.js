@@ -14,14 +14,24 @@ import init, { SmileSensor, enableConsoleLogging } from "./pkg/smile_sensor.js";
 import { otherLanguage, preferredLanguage, saveLanguage, t, translate } from "./i18n.js";
 import { DailyTally } from "./daily-tally.js";
 import { ReportLog } from "./report-log.js";
+import { EmployeeLink } from "./employee-link.js";
 
 const SETTINGS_KEY = "smile-sensor.kiosk.settings";
-const CONSENT_KEY = "smile-sensor.kiosk.employee-consent";
+// Set while the employee has stopped counting from this kiosk; cleared by the next
+// pairing.
+const STOPPED_KEY = "smile-sensor.kiosk.employee-stopped";
+
+// How often the kiosk asks whether an opted-in employee is linked, in milliseconds:
+// rarely in normal operation, often while the pairing code is on screen.
+const EMPLOYEE_POLL_MS = 30_000;
+const PAIRING_POLL_MS = 3_000;
 
 const $ = (id) => document.getElementById(id);
 
 let language = preferredLanguage();
 let sensor = null;
+// Whether the collector reports an opted-in employee linked to this station.
+let employeeActive = false;
 
 function readSettings() {
   const fragment = new URLSearchParams(location.hash.slice(1));
@@ -85,15 +95,19 @@ function render(tally, settings) {
   $("client-smiles").textContent = formatCount(counts.client);
   $("charity-amount").textContent = formatMoney(counts.client * groszPerSmile);
   $("employee-smiles").textContent = formatCount(counts.employee);
-  const consent = localStorage.getItem(CONSENT_KEY) === "yes";
-  $("employee-tally").hidden = !consent;
-  $("employee-button").textContent = t(language, consent ? "employee.optOut" : "employee.optIn");
+  const counting = isEmployeeCounted();
+  $("employee-tally").hidden = !counting;
+  $("employee-button").textContent = t(language, counting ? "employee.optOut" : "employee.optIn");
   const state = sensor?.state ?? "idle";
   $("sensor-status").textContent = t(language, `state.${state}`);
   $("pause-button").textContent = t(language, state === "paused" ? "resume" : "pause");
   const active = sensor?.cameraActive ?? false;
   $("camera-indicator").dataset.active = String(active);
   $("camera-label").textContent = t(language, active ? "camera.active" : "camera.off");
+}
+
+function isEmployeeCounted() {
+  return employeeActive && localStorage.getItem(STOPPED_KEY) === null;
 }
 
 function setLanguage(next, tally, reportLog, settings) {
@@ -160,10 +174,36 @@ async function main() {
     render(tally, settings);
   });
 
+  const link = new EmployeeLink(sensorOptions(settings).collectorUrl, settings.token);
   const dialog = $("consent-dialog");
+  let pairingPoll = null;
+
+  const refreshEmployee = async () => {
+    try {
+      employeeActive = await link.isEmployeeActive();
+    } catch (error) {
+      console.warn(error);
+      return;
+    }
+    if (employeeActive && dialog.open && pairingPoll !== null) {
+      localStorage.removeItem(STOPPED_KEY);
+      dialog.close();
+    }
+    sensor.setEmployeeConsent(isEmployeeCounted());
+    render(tally, settings);
+  };
+
+  dialog.addEventListener("close", () => {
+    clearInterval(pairingPoll);
+    pairingPoll = null;
+    $("consent-explanation").hidden = false;
+    $("pairing").hidden = true;
+    $("pairing-error").hidden = true;
+    $("consent-accept").hidden = false;
+  });
   $("employee-button").addEventListener("click", () => {
-    if (localStorage.getItem(CONSENT_KEY) === "yes") {
-      localStorage.removeItem(CONSENT_KEY);
+    if (isEmployeeCounted()) {
+      localStorage.setItem(STOPPED_KEY, "yes");
       sensor.setEmployeeConsent(false);
       tally.clearEmployee();
       render(tally, settings);
@@ -171,15 +211,26 @@ async function main() {
       dialog.showModal();
     }
   });
-  $("consent-accept").addEventListener("click", () => {
-    localStorage.setItem(CONSENT_KEY, "yes");
-    sensor.setEmployeeConsent(true);
-    dialog.close();
-    render(tally, settings);
+  $("consent-accept").addEventListener("click", async () => {
+    try {
+      const pairing = await link.createPairingCode();
+      $("pairing-qr").src = pairing.qrUrl;
+      $("pairing-code").textContent = pairing.code;
+      $("pairing-url").textContent = pairing.pairingUrl;
+      $("consent-explanation").hidden = true;
+      $("consent-accept").hidden = true;
+      $("pairing").hidden = false;
+      pairingPoll = setInterval(refreshEmployee, PAIRING_POLL_MS);
+    } catch (error) {
+      console.warn(error);
+      $("pairing-error").textContent = t(language, "pairing.failed");
+      $("pairing-error").hidden = false;
+    }
   });
   $("consent-decline").addEventListener("click", () => dialog.close());
 
-  sensor.setEmployeeConsent(localStorage.getItem(CONSENT_KEY) === "yes");
+  await refreshEmployee();
+  setInterval(refreshEmployee, EMPLOYEE_POLL_MS);
   try {
     await sensor.start();
   } catch (error) {

@@ -17,7 +17,8 @@ pub enum Outcome {
     /// The collector stored the report, or had stored it before (a retry).
     Accepted,
     /// The collector will never accept this body (4xx other than 401, 403, 408 and
-    /// 429): keep it for inspection and stop sending it.
+    /// 429, such as 409 for an id stored with other counts): keep it for inspection
+    /// and stop sending it.
     Rejected { status: u16 },
     /// The station token was not accepted (401 or 403): retry later, because an
     /// administrator may restore the token.
@@ -26,11 +27,12 @@ pub enum Outcome {
     Retry { reason: String },
 }
 
-/// Classifies an HTTP status. 409 counts as accepted because a collector may
-/// answer a repeated report id with "conflict".
+/// Classifies an HTTP status. The collector answers a repeated delivery of a
+/// stored report with 200, and answers 409 only when the id was stored with a
+/// different body, which a retry of the same bytes cannot cause.
 pub fn classify_status(status: u16) -> Outcome {
     match status {
-        200..=299 | 409 => Outcome::Accepted,
+        200..=299 => Outcome::Accepted,
         401 | 403 => Outcome::Unauthorized { status },
         408 | 429 => Outcome::Retry {
             reason: format!("HTTP {status}"),
