@@ -5,8 +5,8 @@
 
 use smile_sensor::roles::{CameraId, RoleConfig};
 use smile_sensor::wasm::{
-    classify_status, retry_delay_ms, Outcome, QueuedReport, ReportQueue, SensorConfig,
-    SmileSensor, RETRY_BASE_MS, RETRY_MAX_MS,
+    classify_status, retry_delay_ms, Outcome, QueuedReport, ReportQueue, SensorConfig, SmileSensor,
+    RETRY_BASE_MS, RETRY_MAX_MS,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -17,8 +17,7 @@ fn options(json: &str) -> JsValue {
     js_sys::JSON::parse(json).expect("test options are valid JSON")
 }
 
-const MINIMAL: &str =
-    r#"{"collectorUrl": "http://127.0.0.1:8080/", "stationId": "desk-01", "stationToken": "t0ken"}"#;
+const MINIMAL: &str = r#"{"collectorUrl": "http://127.0.0.1:8080/", "stationId": "desk-01", "stationToken": "t0ken"}"#;
 
 /// Returns the message of the error `new SmileSensor(options)` throws.
 fn rejection(json: &str) -> String {
@@ -69,11 +68,23 @@ fn sensor_is_created_idle_without_a_camera() {
 #[wasm_bindgen_test]
 fn invalid_fields_are_rejected_by_name_and_range() {
     let cases = [
-        ("collectorUrl", r#""ftp://collector""#, "expected an absolute http:// or https:// URL"),
+        (
+            "collectorUrl",
+            r#""ftp://collector""#,
+            "expected an absolute http:// or https:// URL",
+        ),
         ("stationToken", r#""has space""#, "invalid stationToken"),
-        ("bucketMinutes", "7", "expected one of [5, 10, 15, 20, 30, 60]"),
+        (
+            "bucketMinutes",
+            "7",
+            "expected one of [5, 10, 15, 20, 30, 60]",
+        ),
         ("maxFramesPerSecond", "0", "expected a number from 1 to 30"),
-        ("smileThreshold", "1.5", "expected a smile score from 0.25 to 0.95"),
+        (
+            "smileThreshold",
+            "1.5",
+            "expected a smile score from 0.25 to 0.95",
+        ),
         ("language", r#""de""#, "unknown variant `de`"),
         ("frameRate", "5", "unknown field `frameRate`"),
         ("modelsUrl", r#""a b/""#, "invalid modelsUrl"),
@@ -84,13 +95,22 @@ fn invalid_fields_are_rejected_by_name_and_range() {
     }
 
     let message = rejection(&MINIMAL.replace("desk-01", "Desk 01"));
-    assert!(message.contains("invalid stationId \"Desk 01\""), "{message}");
+    assert!(
+        message.contains("invalid stationId \"Desk 01\""),
+        "{message}"
+    );
 }
 
 #[wasm_bindgen_test]
 fn camera_roles_must_be_distinct_and_include_the_client() {
-    let message = rejection(&with("cameras", r#"[{"role": "client"}, {"role": "client"}]"#));
-    assert!(message.contains("role \"client\" appears twice"), "{message}");
+    let message = rejection(&with(
+        "cameras",
+        r#"[{"role": "client"}, {"role": "client"}]"#,
+    ));
+    assert!(
+        message.contains("role \"client\" appears twice"),
+        "{message}"
+    );
 
     let message = rejection(&with("cameras", r#"[{"role": "employee"}]"#));
     assert!(message.contains("a client camera is required"), "{message}");
@@ -127,19 +147,23 @@ fn zones_are_validated_with_option_names() {
     );
     let message = rejection(&overlapping);
     assert!(message.contains("zones.employee[0]"), "{message}");
-    assert!(message.contains("does not overlap zones.client[0]"), "{message}");
+    assert!(
+        message.contains("does not overlap zones.client[0]"),
+        "{message}"
+    );
 
     let outside = with(
         "zones",
         r#"{"client": [{"x": 0.5, "y": 0, "width": 0.7, "height": 1}]}"#,
     );
     let message = rejection(&outside);
-    assert!(message.contains("invalid zones.client[0].width 0.7"), "{message}");
-
-    let two_cameras = format!(
-        r#"{{"collectorUrl": "http://127.0.0.1", "stationId": "d", "stationToken": "t", "cameras": [{{"role": "client"}}, {{"role": "employee"}}], "zones": {{"client": [{{"x": 0, "y": 0, "width": 1, "height": 1}}]}}}}"#
+    assert!(
+        message.contains("invalid zones.client[0].width 0.7"),
+        "{message}"
     );
-    let message = rejection(&two_cameras);
+
+    let two_cameras = r#"{"collectorUrl": "http://127.0.0.1", "stationId": "d", "stationToken": "t", "cameras": [{"role": "client"}, {"role": "employee"}], "zones": {"client": [{"x": 0, "y": 0, "width": 1, "height": 1}]}}"#;
+    let message = rejection(two_cameras);
     assert!(message.contains("but 2 cameras are given"), "{message}");
 }
 
@@ -196,7 +220,9 @@ fn unique_database(name: &str) -> String {
 
 #[wasm_bindgen_test]
 async fn queue_keeps_reports_until_removed() {
-    let queue = ReportQueue::open(&unique_database("queue-keeps")).await.unwrap();
+    let queue = ReportQueue::open(&unique_database("queue-keeps"))
+        .await
+        .unwrap();
     let first = report("3f2b8c1e-9a4d-4e2f-b1c7-5d6e7f809a1b");
     let second = report("8c1e3f2b-9a4d-4e2f-b1c7-5d6e7f809a1b");
 
@@ -223,7 +249,9 @@ async fn queue_survives_reopening() {
 
 #[wasm_bindgen_test]
 async fn putting_the_same_id_replaces_the_report() {
-    let queue = ReportQueue::open(&unique_database("queue-replace")).await.unwrap();
+    let queue = ReportQueue::open(&unique_database("queue-replace"))
+        .await
+        .unwrap();
     let mut queued = report("3f2b8c1e-9a4d-4e2f-b1c7-5d6e7f809a1b");
     queue.put(&queued).await.unwrap();
 
@@ -241,8 +269,13 @@ async fn putting_the_same_id_replaces_the_report() {
 
 #[wasm_bindgen_test]
 async fn removing_a_missing_report_is_not_an_error() {
-    let queue = ReportQueue::open(&unique_database("queue-missing")).await.unwrap();
+    let queue = ReportQueue::open(&unique_database("queue-missing"))
+        .await
+        .unwrap();
 
-    assert!(queue.remove("3f2b8c1e-9a4d-4e2f-b1c7-5d6e7f809a1b").await.is_ok());
+    assert!(queue
+        .remove("3f2b8c1e-9a4d-4e2f-b1c7-5d6e7f809a1b")
+        .await
+        .is_ok());
     assert!(queue.all().await.unwrap().is_empty());
 }

@@ -6,8 +6,8 @@
 // here; the page receives counts, timings and finished report bodies only.
 //
 // Messages from the page: {type: "init", config}, {type: "consent", employee},
-// {type: "frame", camera, timestampMs, bitmap}, {type: "tick", nowMs} and
-// {type: "flush", nowMs}. Answers: "ready", "analyzed", "reports", "flushed" and
+// {type: "frame", camera, timestampMs, bitmap}, {type: "pause"}, {type: "resume"},
+// {type: "tick", nowMs} and {type: "flush", nowMs}. Answers: "ready", "analyzed", "reports", "flushed" and
 // "error" (see src/wasm/protocol.rs).
 
 import init, { InferenceWorker } from "./pkg/smile_sensor.js";
@@ -67,6 +67,12 @@ function handle(message) {
     case "consent":
       employeeConsent = Boolean(message.employee);
       analyzer?.setEmployeeConsent(employeeConsent);
+      break;
+    case "pause":
+      analyzer.pause();
+      break;
+    case "resume":
+      analyzer.resume();
       break;
     case "frame":
       analyze(message);

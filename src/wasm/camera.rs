@@ -16,7 +16,6 @@ use web_sys::{
     MediaStreamConstraints, MediaStreamTrack,
 };
 
-
 /// Preferred capture size, in pixels. The detector works at 128x128 and the smile
 /// scorer on face crops, so more pixels cost time without helping at desk range.
 const IDEAL_WIDTH: u32 = 640;
@@ -64,7 +63,9 @@ pub fn media_devices() -> Result<MediaDevices, CameraError> {
     let window = web_sys::window()
         .ok_or_else(|| CameraError::Failed("cameras are reachable only from a window".into()))?;
     window.navigator().media_devices().map_err(|_| {
-        CameraError::NotFound("navigator.mediaDevices is missing: the page needs https or localhost".into())
+        CameraError::NotFound(
+            "navigator.mediaDevices is missing: the page needs https or localhost".into(),
+        )
     })
 }
 

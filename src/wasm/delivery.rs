@@ -70,10 +70,9 @@ async fn try_send(collector_url: &str, station_token: &str, body: &str) -> Resul
     let request = Request::new_with_str_and_init(&url, &init)?;
     let fetch = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))?
         .dyn_into::<js_sys::Function>()?;
-    let response = JsFuture::from(js_sys::Promise::from(fetch.call1(
-        &js_sys::global(),
-        &request,
-    )?))
+    let response = JsFuture::from(js_sys::Promise::from(
+        fetch.call1(&js_sys::global(), &request)?,
+    ))
     .await?;
     let response: Response = response.dyn_into()?;
     Ok(response.status())

@@ -96,7 +96,9 @@ impl BitmapReader {
                 .get_context_with_context_options("2d", &options)?
                 .ok_or_else(|| CaptureError::Canvas("no 2d context on OffscreenCanvas".into()))?
                 .dyn_into::<OffscreenCanvasRenderingContext2d>()
-                .map_err(|_| CaptureError::Canvas("the 2d context has an unexpected type".into()))?;
+                .map_err(|_| {
+                    CaptureError::Canvas("the 2d context has an unexpected type".into())
+                })?;
             self.canvas = Some((canvas, context));
         }
         match &self.canvas {

@@ -1,9 +1,6 @@
 //! Futures over IndexedDB requests, which report through `success` and `error`
 //! events instead of promises.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use js_sys::Promise;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -15,7 +12,7 @@ use web_sys::{IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbVersionChangeEven
 /// The event handlers are removed once the request settles, so the closures are
 /// dropped with the future and nothing leaks in a page that runs all day.
 pub async fn settle(request: &IdbRequest) -> Result<JsValue, JsValue> {
-    let slots: Rc<RefCell<Vec<Closure<dyn FnMut()>>>> = Default::default();
+    let mut slots: Vec<Closure<dyn FnMut()>> = Vec::new();
     let promise = Promise::new(&mut |resolve, reject| {
         let on_success = {
             let request = request.clone();
@@ -38,7 +35,7 @@ pub async fn settle(request: &IdbRequest) -> Result<JsValue, JsValue> {
         };
         request.set_onsuccess(Some(on_success.as_ref().unchecked_ref()));
         request.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        slots.borrow_mut().extend([on_success, on_error]);
+        slots.extend([on_success, on_error]);
     });
 
     let outcome = JsFuture::from(promise).await;
@@ -70,7 +67,7 @@ pub async fn open_with_upgrade(
 /// Waits until `transaction` has committed, so that its writes survive a crash or
 /// a reload from then on.
 pub async fn committed(transaction: &IdbTransaction) -> Result<(), JsValue> {
-    let slots: Rc<RefCell<Vec<Closure<dyn FnMut()>>>> = Default::default();
+    let mut slots: Vec<Closure<dyn FnMut()>> = Vec::new();
     let promise = Promise::new(&mut |resolve, reject| {
         let on_complete = Closure::<dyn FnMut()>::new(move || {
             let _ = resolve.call0(&JsValue::NULL);
@@ -88,7 +85,7 @@ pub async fn committed(transaction: &IdbTransaction) -> Result<(), JsValue> {
         transaction.set_oncomplete(Some(on_complete.as_ref().unchecked_ref()));
         transaction.set_onerror(Some(on_failure.as_ref().unchecked_ref()));
         transaction.set_onabort(Some(on_failure.as_ref().unchecked_ref()));
-        slots.borrow_mut().extend([on_complete, on_failure]);
+        slots.extend([on_complete, on_failure]);
     });
 
     let outcome = JsFuture::from(promise).await;

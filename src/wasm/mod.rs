@@ -32,18 +32,20 @@ mod sensor;
 #[cfg(feature = "vision")]
 mod worker;
 
-pub use camera::{list_cameras, CameraError, CameraInfo};
+pub use camera::{list_cameras, CameraError, CameraFeed, CameraInfo};
 pub use delivery::{classify_status, send_report, Outcome, REPORTS_PATH};
 pub use events::{ErrorCode, SensorState};
+#[cfg(feature = "vision")]
+pub use frame::{BitmapReader, CaptureError, RgbaImage};
 pub use hooks::enable_console_logging;
 pub use options::{
     role_name, CameraOption, Language, OptionsError, SensorConfig, SensorOptions, ZonesOption,
 };
 pub use protocol::{FinishedReport, FrameTimings, FromWorker, WorkerConfig};
-pub use queue::{retry_delay_ms, QueueError, QueuedReport, ReportQueue, RETRY_BASE_MS, RETRY_MAX_MS};
+pub use queue::{
+    retry_delay_ms, QueueError, QueuedReport, ReportQueue, RETRY_BASE_MS, RETRY_MAX_MS,
+};
 pub use sensor::{SensorStats, SmileSensor};
-#[cfg(feature = "vision")]
-pub use frame::{BitmapReader, CaptureError, RgbaImage};
 #[cfg(feature = "vision")]
 pub use worker::InferenceWorker;
 

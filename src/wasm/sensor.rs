@@ -14,13 +14,13 @@ use web_sys::{EventTarget, MessageEvent, VisibilityState, Worker, WorkerOptions,
 use super::camera::{CameraError, CameraFeed};
 use super::delivery::{self, Outcome};
 use super::events::{
-    self, name, ErrorCode, ErrorDetail, InteractionDetail, ReportDetail, SensorState,
-    SmileDetail, StateDetail,
+    self, name, ErrorCode, ErrorDetail, InteractionDetail, ReportDetail, SensorState, SmileDetail,
+    StateDetail,
 };
 use super::options::{role_name, SensorConfig};
-use crate::roles::Role;
 use super::protocol::{FinishedReport, FrameTimings, FromWorker, WorkerConfig};
 use super::queue::{QueuedReport, ReportQueue, DEFAULT_DATABASE};
+use crate::roles::Role;
 
 /// How often the worker is asked to close finished buckets while no frames arrive
 /// (paused, hidden, no camera), in milliseconds.
@@ -105,16 +105,21 @@ impl Drop for WorkerLink {
     }
 }
 
-/// Timers of one sensor, each with the closure it calls.
+/// A running timer's id and the closure it calls.
+type TimerSlot = Option<(i32, Closure<dyn FnMut()>)>;
+
+/// Timers of one sensor.
 #[derive(Default)]
 struct Timers {
-    delivery: Option<(i32, Closure<dyn FnMut()>)>,
-    camera_retry: Option<(i32, Closure<dyn FnMut()>)>,
-    bucket_tick: Option<(i32, Closure<dyn FnMut()>)>,
+    delivery: TimerSlot,
+    camera_retry: TimerSlot,
+    bucket_tick: TimerSlot,
 }
 
 impl Timers {
-    fn clear(slot: &mut Option<(i32, Closure<dyn FnMut()>)>) {
+    /// Cancels the timer in `slot`. Timeouts and intervals share one id pool in
+    /// browsers, so clearing both kinds by the same id is safe.
+    fn clear(slot: &mut TimerSlot) {
         if let (Some((handle, _)), Some(window)) = (slot.as_ref(), web_sys::window()) {
             window.clear_timeout_with_handle(*handle);
             window.clear_interval_with_handle(*handle);
@@ -149,10 +154,8 @@ impl PageListeners {
             let _ = window.add_event_listener_with_callback("online", as_function(&online));
             let _ = window.add_event_listener_with_callback("pagehide", as_function(&page_hide));
             if let Some(document) = window.document() {
-                let _ = document.add_event_listener_with_callback(
-                    "visibilitychange",
-                    as_function(&visibility),
-                );
+                let _ = document
+                    .add_event_listener_with_callback("visibilitychange", as_function(&visibility));
             }
             if let Ok(devices) = window.navigator().media_devices() {
                 let _ = devices
@@ -215,8 +218,10 @@ impl SmileSensor {
         #[wasm_bindgen(unchecked_param_type = "SensorOptions")] options: JsValue,
     ) -> Result<SmileSensor, JsError> {
         super::hooks::install_panic_hook();
-        let config = SensorConfig::from_js(options).map_err(|error| JsError::new(&error.to_string()))?;
-        let events = EventTarget::new().map_err(|_| JsError::new("cannot create an EventTarget"))?;
+        let config =
+            SensorConfig::from_js(options).map_err(|error| JsError::new(&error.to_string()))?;
+        let events =
+            EventTarget::new().map_err(|_| JsError::new("cannot create an EventTarget"))?;
         super::hooks::register_event_target(&events);
         let cameras = config.cameras.len();
         Ok(Self {
@@ -259,6 +264,7 @@ impl SmileSensor {
     pub fn pause(&self) {
         if self.shared.state.get().is_active() {
             self.shared.close_cameras();
+            self.shared.post_to_worker(&type_message("pause"));
             self.shared.set_state(SensorState::Paused);
         }
     }
@@ -361,7 +367,11 @@ impl Shared {
         let previous = self.state.replace(state);
         if previous != state {
             log::info!("sensor state {} -> {}", previous.as_str(), state.as_str());
-            events::dispatch(&self.events, name::STATE_CHANGE, &StateDetail { state, previous });
+            events::dispatch(
+                &self.events,
+                name::STATE_CHANGE,
+                &StateDetail { state, previous },
+            );
         }
     }
 
@@ -450,7 +460,11 @@ impl Shared {
         };
         let init = js_sys::Object::new();
         Reflect::set(&init, &"type".into(), &"init".into())?;
-        Reflect::set(&init, &"config".into(), &serde_wasm_bindgen::to_value(&config)?)?;
+        Reflect::set(
+            &init,
+            &"config".into(),
+            &serde_wasm_bindgen::to_value(&config)?,
+        )?;
         self.post_to_worker(&init);
         self.post_to_worker(&consent_message(self.employee_consent.get()));
 
@@ -520,7 +534,10 @@ impl Shared {
                     self.resolve_waiter(&self.ready_waiter, &JsValue::FALSE);
                 }
                 // A failed frame must not block the camera forever.
-                self.in_flight.borrow_mut().iter_mut().for_each(|busy| *busy = false);
+                self.in_flight
+                    .borrow_mut()
+                    .iter_mut()
+                    .for_each(|busy| *busy = false);
             }
         }
     }
@@ -561,7 +578,11 @@ impl Shared {
             events::dispatch(&self.events, name::SMILE, &SmileDetail { role });
         }
         for &seconds in interaction_seconds {
-            events::dispatch(&self.events, name::INTERACTION, &InteractionDetail { seconds });
+            events::dispatch(
+                &self.events,
+                name::INTERACTION,
+                &InteractionDetail { seconds },
+            );
         }
     }
 
@@ -573,9 +594,7 @@ impl Shared {
             let weak = Rc::downgrade(self);
             let on_ended = closure(&weak, move |shared| shared.on_camera_ended(index));
             let on_frame = closure(&weak, move |shared| shared.on_video_frame(index));
-            match CameraFeed::open(camera.device_id.as_deref(), on_ended, on_frame)
-                .await
-            {
+            match CameraFeed::open(camera.device_id.as_deref(), on_ended, on_frame).await {
                 Ok(feed) => {
                     if let Some(slot) = self.feeds.borrow_mut().get_mut(index) {
                         *slot = Some(feed);
@@ -595,6 +614,7 @@ impl Shared {
         match outcome {
             Ok(()) => {
                 Timers::clear(&mut self.timers.borrow_mut().camera_retry);
+                self.post_to_worker(&type_message("resume"));
                 self.set_state(SensorState::Running);
                 for feed in self.feeds.borrow().iter().flatten() {
                     feed.arm(self.config.min_frame_interval_ms());
@@ -626,7 +646,10 @@ impl Shared {
         for slot in self.feeds.borrow_mut().iter_mut() {
             *slot = None;
         }
-        self.in_flight.borrow_mut().iter_mut().for_each(|busy| *busy = false);
+        self.in_flight
+            .borrow_mut()
+            .iter_mut()
+            .for_each(|busy| *busy = false);
     }
 
     fn on_camera_ended(self: &Rc<Self>, index: usize) {
@@ -640,10 +663,14 @@ impl Shared {
             return;
         }
         self.close_cameras();
+        self.post_to_worker(&type_message("pause"));
         self.set_state(SensorState::WaitingForCamera);
         self.report_error(
             ErrorCode::CameraLost,
-            &format!("the {} camera track ended", role_name(self.config.cameras[index].role)),
+            &format!(
+                "the {} camera track ended",
+                role_name(self.config.cameras[index].role)
+            ),
         );
         self.schedule_camera_retry();
     }
@@ -682,6 +709,7 @@ impl Shared {
                 if hidden =>
             {
                 self.close_cameras();
+                self.post_to_worker(&type_message("pause"));
                 self.set_state(SensorState::Hidden);
                 self.request_flush();
             }
@@ -711,7 +739,11 @@ impl Shared {
 
         let now = js_sys::Date::now();
         let busy = self.in_flight.borrow().get(index).copied().unwrap_or(true);
-        let too_soon = self.last_sent_ms.borrow().get(index).is_some_and(|last| now - last < interval);
+        let too_soon = self
+            .last_sent_ms
+            .borrow()
+            .get(index)
+            .is_some_and(|last| now - last < interval);
         if busy || too_soon {
             if busy {
                 self.stats.borrow_mut().frames_skipped += 1;
@@ -755,7 +787,11 @@ impl Shared {
         let message = js_sys::Object::new();
         Reflect::set(&message, &"type".into(), &"frame".into())?;
         Reflect::set(&message, &"camera".into(), &JsValue::from(camera as u32))?;
-        Reflect::set(&message, &"timestampMs".into(), &JsValue::from(timestamp_ms))?;
+        Reflect::set(
+            &message,
+            &"timestampMs".into(),
+            &JsValue::from(timestamp_ms),
+        )?;
         Reflect::set(&message, &"bitmap".into(), &bitmap)?;
         link.worker
             .post_message_with_transfer(&message, &Array::of1(&bitmap))
@@ -798,7 +834,11 @@ impl Shared {
                 report_id: &report.report_id,
                 body: &report.body,
             };
-            let queued = QueuedReport::new(report.report_id.clone(), report.body.clone(), js_sys::Date::now());
+            let queued = QueuedReport::new(
+                report.report_id.clone(),
+                report.body.clone(),
+                js_sys::Date::now(),
+            );
             match &queue {
                 Some(queue) => {
                     if let Err(error) = queue.put(&queued).await {
@@ -860,11 +900,17 @@ impl Shared {
             let now = js_sys::Date::now();
             if !report.is_due(now) {
                 pending += 1;
-                next_attempt = Some(next_attempt.map_or(report.next_attempt_ms, |at: f64| at.min(report.next_attempt_ms)));
+                next_attempt = Some(next_attempt.map_or(report.next_attempt_ms, |at: f64| {
+                    at.min(report.next_attempt_ms)
+                }));
                 continue;
             }
-            let outcome =
-                delivery::send_report(&self.config.collector_url, &self.config.station_token, &report.body).await;
+            let outcome = delivery::send_report(
+                &self.config.collector_url,
+                &self.config.station_token,
+                &report.body,
+            )
+            .await;
             let result = match outcome {
                 Outcome::Accepted => {
                     let removed = queue.remove(&report.report_id).await;
@@ -881,7 +927,10 @@ impl Shared {
                 Outcome::Rejected { status } => {
                     self.report_error(
                         ErrorCode::DeliveryRejected,
-                        &format!("the collector rejected report {} with HTTP {status}", report.report_id),
+                        &format!(
+                            "the collector rejected report {} with HTTP {status}",
+                            report.report_id
+                        ),
                     );
                     report.rejected = true;
                     queue.put(&report).await
@@ -889,11 +938,16 @@ impl Shared {
                 Outcome::Unauthorized { status } => {
                     self.report_error(
                         ErrorCode::Unauthorized,
-                        &format!("the collector answered HTTP {status} to report {}", report.report_id),
+                        &format!(
+                            "the collector answered HTTP {status} to report {}",
+                            report.report_id
+                        ),
                     );
                     report.record_failure(now, js_sys::Math::random());
                     pending += 1;
-                    next_attempt = Some(next_attempt.map_or(report.next_attempt_ms, |at: f64| at.min(report.next_attempt_ms)));
+                    next_attempt = Some(next_attempt.map_or(report.next_attempt_ms, |at: f64| {
+                        at.min(report.next_attempt_ms)
+                    }));
                     queue.put(&report).await
                 }
                 Outcome::Retry { reason } => {
@@ -905,7 +959,9 @@ impl Shared {
                         (report.next_attempt_ms - now) / 1000.0
                     );
                     pending += 1;
-                    next_attempt = Some(next_attempt.map_or(report.next_attempt_ms, |at: f64| at.min(report.next_attempt_ms)));
+                    next_attempt = Some(next_attempt.map_or(report.next_attempt_ms, |at: f64| {
+                        at.min(report.next_attempt_ms)
+                    }));
                     queue.put(&report).await
                 }
             };
@@ -929,9 +985,10 @@ impl Shared {
         let delay = (at_ms - js_sys::Date::now()).clamp(0.0, f64::from(i32::MAX)) as i32;
         let callback = closure(&Rc::downgrade(self), |shared| shared.kick_delivery());
         if let Some(window) = web_sys::window() {
-            if let Ok(handle) = window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(as_function(&callback), delay)
-            {
+            if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                as_function(&callback),
+                delay,
+            ) {
                 timers.delivery = Some((handle, callback));
             }
         }
@@ -957,8 +1014,15 @@ impl Shared {
                 }
             });
             self.request_flush();
-            if JsFuture::from(flushed).await.ok().and_then(|done| done.as_bool()) != Some(true) {
-                log::warn!("the worker did not hand over the last bucket within {FLUSH_TIMEOUT_MS} ms");
+            if JsFuture::from(flushed)
+                .await
+                .ok()
+                .and_then(|done| done.as_bool())
+                != Some(true)
+            {
+                log::warn!(
+                    "the worker did not hand over the last bucket within {FLUSH_TIMEOUT_MS} ms"
+                );
             }
         }
         *self.worker.borrow_mut() = None;
@@ -992,10 +1056,20 @@ fn consent_message(consent: bool) -> JsValue {
     message.into()
 }
 
+fn type_message(kind: &str) -> JsValue {
+    let message = js_sys::Object::new();
+    let _ = Reflect::set(&message, &"type".into(), &JsValue::from_str(kind));
+    message.into()
+}
+
 fn now_message(kind: &str) -> JsValue {
     let message = js_sys::Object::new();
     let _ = Reflect::set(&message, &"type".into(), &JsValue::from_str(kind));
-    let _ = Reflect::set(&message, &"nowMs".into(), &JsValue::from(js_sys::Date::now()));
+    let _ = Reflect::set(
+        &message,
+        &"nowMs".into(),
+        &JsValue::from(js_sys::Date::now()),
+    );
     message.into()
 }
 

@@ -45,14 +45,18 @@ impl InferenceWorker {
     /// Loads both ONNX models from their bytes and starts a session from `config`
     /// (a `WorkerConfig` object as the page sends it).
     #[wasm_bindgen(constructor)]
-    pub fn new(detector: &[u8], scorer: &[u8], config: JsValue) -> Result<InferenceWorker, JsError> {
+    pub fn new(
+        detector: &[u8],
+        scorer: &[u8],
+        config: JsValue,
+    ) -> Result<InferenceWorker, JsError> {
         super::hooks::install_panic_hook();
         let config: WorkerConfig = serde_wasm_bindgen::from_value(config)
             .map_err(|error| JsError::new(&format!("invalid worker config: {error}")))?;
         let pipeline = Pipeline::new(detector, scorer, PipelineConfig::default())
             .map_err(|error| JsError::new(&format!("loading the models failed: {error}")))?;
-        let session = SensorSession::new(config.session)
-            .map_err(|error| JsError::new(&error.to_string()))?;
+        let session =
+            SensorSession::new(config.session).map_err(|error| JsError::new(&error.to_string()))?;
         Ok(Self {
             pipeline,
             session,
@@ -140,7 +144,8 @@ impl InferenceWorker {
     /// current bucket's report too, so that nothing counted is left behind.
     #[wasm_bindgen(js_name = takeReports)]
     pub fn take_reports(&mut self, now_ms: f64, flush: bool) -> Result<JsValue, JsError> {
-        let now = Timestamp::from_unix_ms(now_ms).map_err(|error| JsError::new(&error.to_string()))?;
+        let now =
+            Timestamp::from_unix_ms(now_ms).map_err(|error| JsError::new(&error.to_string()))?;
         let crypto = crypto()?;
         let reports = if flush {
             self.session.flush(|| random_bytes(&crypto))
@@ -155,6 +160,17 @@ impl InferenceWorker {
             })
             .collect();
         serde_wasm_bindgen::to_value(&finished).map_err(|error| JsError::new(&error.to_string()))
+    }
+
+    /// Stops counting while the cameras are off: open smiles and the current
+    /// interaction end at their last frame.
+    pub fn pause(&mut self) {
+        self.session.pause();
+    }
+
+    /// Counts again after [`pause`](Self::pause).
+    pub fn resume(&mut self) {
+        self.session.resume();
     }
 
     /// Starts or stops counting the employee role.
