@@ -45,7 +45,7 @@ const API_CALLS = [
   { method: "POST", path: "/api/v1/station/pairing-codes", body: "empty" },
   { method: "GET", path: "/api/v1/station/employee-status", body: "empty" },
 ];
-const STATIC_FILE = /^\/(kiosk\.html|[a-z-]+\.(js|css)|pkg\/[a-z_]+(\.js|_bg\.wasm)|models\/[a-z_]+\.onnx|favicon\.ico)$/;
+const STATIC_FILE = /^\/(kiosk\.html|[a-z-]+\.(js|css|svg)|pkg\/[a-z_]+(\.js|_bg\.wasm)|models\/[a-z_]+\.onnx)$/;
 
 let collector;
 let origin;
@@ -88,6 +88,7 @@ before(async () => {
     assert.ok(value, `${name} is not set: run this test through scripts/e2e.sh`);
   }
   ({ child: collector, origin, kioskUrl } = await startCollector());
+  process.on("exit", () => collector.kill("SIGTERM"));
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     headless: true,
