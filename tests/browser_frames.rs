@@ -16,7 +16,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 const DETECTOR: &[u8] = include_bytes!("../models/face_detection_short_range.onnx");
 const SCORER: &[u8] = include_bytes!("../models/smile_scorer.onnx");
 
-/// A 64x48 canvas, grey, with a red 10x10 square at (20, 10).
+/// Draws a 64x48 grey canvas with a red 10x10 square at (20, 10).
 fn test_canvas() -> (OffscreenCanvas, OffscreenCanvasRenderingContext2d) {
     let canvas = OffscreenCanvas::new(64, 48).unwrap();
     let context: OffscreenCanvasRenderingContext2d =

@@ -5,7 +5,7 @@
 // The station is configured by the URL fragment, for example
 // kiosk.html#station=desk-01&token=SECRET, and optionally collector=URL,
 // bucket=MINUTES, grosz=PER_SMILE, clientCamera=DEVICE_ID, employeeCamera=DEVICE_ID
-// and, for one camera that sees both roles, clientZone=x,y,width,height and
+// and, for one camera that covers both roles, clientZone=x,y,width,height and
 // employeeZone=x,y,width,height (fractions of the frame). The fragment is never
 // sent to a server; the page moves it to localStorage and removes it from the
 // address bar.
@@ -21,8 +21,8 @@ const SETTINGS_KEY = "smile-sensor.kiosk.settings";
 // pairing.
 const STOPPED_KEY = "smile-sensor.kiosk.employee-stopped";
 
-// How often the kiosk asks whether an opted-in employee is linked, in milliseconds:
-// rarely in normal operation, often while the pairing code is on screen.
+// Interval of the kiosk's check whether an opted-in employee is linked, in
+// milliseconds: long in normal operation, short while the pairing code is shown.
 const EMPLOYEE_POLL_MS = 30_000;
 const PAIRING_POLL_MS = 3_000;
 

@@ -1,8 +1,8 @@
 // Inference worker of the smile sensor: a module worker started by SmileSensor.
 //
-// It loads the same wasm package as the page, fetches the two ONNX models from the
-// models folder the page names, and runs the face detector, the smile scorer and the
-// sensor session on the ImageBitmaps the page transfers to it. Frames and scores stay
+// It loads the same wasm package as the page and fetches the two ONNX models from the
+// models folder the page names. Then it runs the face detector, the smile scorer and
+// the sensor session on the ImageBitmaps the page transfers to it. Frames and scores stay
 // here; the page receives counts, timings and finished report bodies only.
 //
 // Messages from the page: {type: "init", config}, {type: "consent", employee},

@@ -1,8 +1,8 @@
 //! Cameras through `getUserMedia`, each played into a detached `<video>` element
 //! and paced with `requestVideoFrameCallback` where the browser has it.
 //!
-//! A [`CameraFeed`] owns its stream, its element and every closure it registered;
-//! dropping it stops the tracks and removes the listeners, so the browser's camera
+//! A [`CameraFeed`] owns its stream, its element and every closure it registered.
+//! Dropping it stops the tracks and removes the listeners, so the browser's camera
 //! light goes off and nothing leaks.
 
 use std::cell::Cell;
@@ -21,7 +21,7 @@ use web_sys::{
 const IDEAL_WIDTH: u32 = 640;
 const IDEAL_HEIGHT: u32 = 480;
 
-/// Why a camera could not be opened.
+/// Failure to open a camera.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CameraError {
     #[error("camera access denied ({0})")]

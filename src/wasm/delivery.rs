@@ -11,7 +11,7 @@ use web_sys::{Headers, ReferrerPolicy, Request, RequestCredentials, RequestInit,
 /// Path of the collector endpoint that receives reports.
 pub const REPORTS_PATH: &str = "/api/v1/reports";
 
-/// What became of one delivery attempt.
+/// Result of one delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The collector stored the report, or had stored it before (a retry).
@@ -27,9 +27,9 @@ pub enum Outcome {
     Retry { reason: String },
 }
 
-/// Classifies an HTTP status. The collector answers a repeated delivery of a
-/// stored report with 200, and answers 409 only when the id was stored with a
-/// different body, which a retry of the same bytes cannot cause.
+/// Classifies an HTTP status. The collector returns 200 for a repeated delivery of
+/// a stored report, and 409 only when the id was stored with a different body,
+/// which a retry of the same bytes cannot cause.
 pub fn classify_status(status: u16) -> Outcome {
     match status {
         200..=299 => Outcome::Accepted,
@@ -44,7 +44,7 @@ pub fn classify_status(status: u16) -> Outcome {
     }
 }
 
-/// Sends `body` to the collector at `collector_url` and classifies the answer.
+/// Sends `body` to the collector at `collector_url` and classifies the response.
 pub async fn send_report(collector_url: &str, station_token: &str, body: &str) -> Outcome {
     match try_send(collector_url, station_token, body).await {
         Ok(status) => classify_status(status),

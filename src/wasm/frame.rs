@@ -6,7 +6,7 @@ use web_sys::{ImageBitmap, ImageData, OffscreenCanvas, OffscreenCanvasRenderingC
 
 use crate::frame::{Frame, FrameError};
 
-/// Why a browser image could not be read.
+/// Failure to read the pixels of a browser image.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CaptureError {
     #[error("the image has no pixels ({width}x{height})")]
@@ -51,7 +51,7 @@ impl RgbaImage {
         self.height
     }
 
-    /// The pixels as a frame for the vision pipeline.
+    /// Borrows the pixels as a frame for the vision pipeline.
     pub fn frame(&self) -> Result<Frame<'_>, FrameError> {
         Frame::rgba(&self.pixels, self.width, self.height)
     }

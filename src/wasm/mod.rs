@@ -3,10 +3,10 @@
 //!
 //! # What runs where
 //!
-//! - **Page (main thread)**: [`SmileSensor`] opens the cameras with `getUserMedia`,
-//!   plays each into a detached `<video>`, and at each new video frame
-//!   (`requestVideoFrameCallback`, or a timer where that is missing) turns it into an
-//!   `ImageBitmap` that it transfers to the worker. At most one frame per camera is
+//! - **Page (main thread)**: [`SmileSensor`] opens the cameras with `getUserMedia`
+//!   and plays each into a detached `<video>`. At each new video frame
+//!   (`requestVideoFrameCallback`, or a timer where that is missing) it creates an
+//!   `ImageBitmap` and transfers it to the worker. At most one frame per camera is
 //!   in flight, so a slow device skips frames instead of building a backlog. The
 //!   page also keeps the report queue in IndexedDB, delivers reports with `fetch`,
 //!   and dispatches the events the UI listens to.

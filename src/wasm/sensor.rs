@@ -198,8 +198,8 @@ fn as_function(closure: &Closure<dyn FnMut()>) -> &Function {
     closure.as_ref().unchecked_ref()
 }
 
-/// Wraps `action` in a closure that holds the sensor weakly, so a listener never
-/// keeps a dropped sensor alive.
+/// Wraps `action` in a closure with a weak reference to the sensor, so a listener
+/// never keeps a dropped sensor alive.
 fn closure(weak: &Weak<Shared>, action: impl Fn(&Rc<Shared>) + 'static) -> Closure<dyn FnMut()> {
     let weak = weak.clone();
     Closure::new(move || {
@@ -324,7 +324,7 @@ impl SmileSensor {
         serde_wasm_bindgen::to_value(&stats).map_err(|error| JsError::new(&error.to_string()))
     }
 
-    /// The validated configuration, without the station token.
+    /// Returns the validated configuration without the station token.
     #[wasm_bindgen(unchecked_return_type = "SensorConfig")]
     pub fn config(&self) -> Result<JsValue, JsError> {
         serde_wasm_bindgen::to_value(&self.shared.config)
@@ -721,9 +721,9 @@ impl Shared {
         }
     }
 
-    /// Runs for each new video frame of camera `index`: sends the frame to the
+    /// Runs for each new video frame of camera `index`. It sends the frame to the
     /// worker unless the worker is still busy with this camera or the frame rate
-    /// limit is reached, then asks for the next frame.
+    /// limit is reached, then requests the next frame.
     fn on_video_frame(self: &Rc<Self>, index: usize) {
         let feeds = self.feeds.borrow();
         let Some(feed) = feeds.get(index).and_then(Option::as_ref) else {
@@ -859,8 +859,8 @@ impl Shared {
         }
     }
 
-    /// Starts a delivery round unless one is running; a running round then does one
-    /// more pass, so a report queued meanwhile is not left waiting for a timer.
+    /// Starts a delivery round unless one is running. A running round then makes
+    /// one more pass, so a report queued meanwhile does not wait for a timer.
     fn kick_delivery(self: &Rc<Self>) {
         if self.delivering.get() {
             self.deliver_again.set(true);

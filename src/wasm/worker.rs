@@ -16,8 +16,8 @@ use crate::roles::{CameraId, Role};
 use crate::session::{SensorSession, SessionEvent};
 use crate::time::Timestamp;
 
-/// What `analyze` returns for one frame: counts and timings, never a face
-/// position or a score.
+/// Result of `analyze` for one frame: counts and timings, never a face position or
+/// a score.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Analysis {
@@ -140,8 +140,8 @@ impl InferenceWorker {
     }
 
     /// Returns the reports of the buckets that closed by `now_ms` as an array of
-    /// `{ reportId, body }`; with `flush`, closes everything open and returns the
-    /// current bucket's report too, so that nothing counted is left behind.
+    /// `{ reportId, body }`. With `flush` it also closes everything open and returns
+    /// the current bucket's report, so that nothing counted is left behind.
     #[wasm_bindgen(js_name = takeReports)]
     pub fn take_reports(&mut self, now_ms: f64, flush: bool) -> Result<JsValue, JsError> {
         let now =

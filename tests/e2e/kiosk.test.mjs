@@ -1,5 +1,5 @@
-// End-to-end test of the kiosk page: the collector serves www/, headless Chromium
-// loads the kiosk with a fake camera that plays a real face clip, and the test
+// End-to-end test of the kiosk page. The collector serves www/, and headless
+// Chromium loads the kiosk with a fake camera that plays a real face clip. The test
 // checks the smile the page reports, the report the collector stores, and every
 // request the page made.
 //
