@@ -251,6 +251,7 @@ impl SmileSensor {
     /// Loads the models in the worker, opens the queue and the cameras. Resolves
     /// once the sensor runs or waits for a camera; rejects when the models or the
     /// worker cannot load.
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
     pub fn start(&self) -> Promise {
         let shared = self.shared.clone();
         future_to_promise(async move {
@@ -271,6 +272,7 @@ impl SmileSensor {
 
     /// Opens the cameras again after `pause()`, or retries after camera access
     /// was denied.
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
     pub fn resume(&self) -> Promise {
         let shared = self.shared.clone();
         future_to_promise(async move {
@@ -287,6 +289,7 @@ impl SmileSensor {
     /// Stops for good: releases the cameras, queues the current bucket's report,
     /// tries one delivery, ends the worker and removes every listener. Queued
     /// reports that were not delivered are sent by the next sensor of this station.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn stop(&self) -> Promise {
         let shared = self.shared.clone();
         future_to_promise(async move {
@@ -332,7 +335,11 @@ impl SmileSensor {
     }
 
     #[wasm_bindgen(js_name = addEventListener)]
-    pub fn add_event_listener(&self, kind: &str, listener: &Function) -> Result<(), JsError> {
+    pub fn add_event_listener(
+        &self,
+        kind: &str,
+        #[wasm_bindgen(unchecked_param_type = "(event: CustomEvent) => void")] listener: &Function,
+    ) -> Result<(), JsError> {
         self.shared
             .events
             .add_event_listener_with_callback(kind, listener)
@@ -340,7 +347,11 @@ impl SmileSensor {
     }
 
     #[wasm_bindgen(js_name = removeEventListener)]
-    pub fn remove_event_listener(&self, kind: &str, listener: &Function) -> Result<(), JsError> {
+    pub fn remove_event_listener(
+        &self,
+        kind: &str,
+        #[wasm_bindgen(unchecked_param_type = "(event: CustomEvent) => void")] listener: &Function,
+    ) -> Result<(), JsError> {
         self.shared
             .events
             .remove_event_listener_with_callback(kind, listener)
