@@ -822,7 +822,9 @@ impl Shared {
         }
     }
 
-    /// Asks the worker for the current bucket's report without waiting.
+    /// Requests the current bucket's report from the worker without waiting.
+    // NOTE: until a bucket closes or is flushed, its counts exist only in the
+    // worker's memory, so a crash of the tab loses the current bucket's counts.
     fn request_flush(&self) {
         self.post_to_worker(&now_message("flush"));
     }
