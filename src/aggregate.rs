@@ -2,7 +2,7 @@
 //! interactions.
 //!
 //! Each event and interaction is attributed whole to the time bucket in which it
-//! ends, so a bucket never holds seconds without a count. A bucket that has already
+//! ends, so a bucket never contains seconds without a count. A bucket that has already
 //! been reported cannot change: anything ending in it later is attributed to the
 //! earliest bucket not yet reported instead.
 
@@ -234,7 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn event_spanning_a_bucket_boundary_counts_in_the_bucket_it_ends_in() {
+    fn event_counts_in_bucket_it_ends_in() {
         let mut builder = builder();
         builder.mark_counting(at_ms(NOON_MS + 14.0 * MINUTE_MS), false);
         builder.add_smile(&smile(
@@ -311,7 +311,7 @@ mod tests {
     }
 
     #[test]
-    fn late_event_in_a_reported_bucket_moves_to_the_next() {
+    fn late_event_moves_to_next_bucket() {
         let mut builder = builder();
         builder.mark_counting(at_ms(NOON_MS), false);
         let first = builder.take_until(at_ms(NOON_MS + 15.0 * MINUTE_MS), counter_ids());
@@ -326,7 +326,7 @@ mod tests {
     }
 
     #[test]
-    fn reports_get_distinct_ids_and_serialise_to_the_schema_form() {
+    fn reports_have_distinct_ids_and_round_trip() {
         let mut builder = builder();
         builder.mark_counting(at_ms(NOON_MS), false);
         builder.mark_counting(at_ms(NOON_MS + 20.0 * MINUTE_MS), false);

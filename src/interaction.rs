@@ -85,7 +85,7 @@ pub struct Presence {
     pub last_seen: Timestamp,
 }
 
-/// What one update changed.
+/// A change of state caused by one update.
 #[derive(Clone, Debug, PartialEq)]
 pub enum InteractionTransition {
     Started { start: Timestamp },
@@ -235,7 +235,8 @@ impl InteractionDetector {
         }
     }
 
-    /// The earliest end time that the pending or active interaction can still get.
+    /// Returns the earliest end time that the pending or active interaction can
+    /// still get.
     pub fn earliest_possible_end(&self) -> Option<Timestamp> {
         match self.state {
             State::Idle => None,
@@ -251,7 +252,7 @@ mod tests {
     use crate::time::at_ms;
 
     /// Feeds one frame every 100 ms from `from_ms` to `to_ms` (exclusive), with a
-    /// client present when `present` says so, and returns the transitions.
+    /// client present when `present` returns true, and returns the transitions.
     fn run(
         detector: &mut InteractionDetector,
         from_ms: f64,
@@ -320,7 +321,7 @@ mod tests {
     }
 
     #[test]
-    fn smiles_during_a_pending_interaction_are_kept_when_it_starts() {
+    fn pending_interaction_keeps_its_smiles() {
         let mut detector = InteractionDetector::new(InteractionConfig::default());
         run(&mut detector, 0.0, 1_500.0, |ms| ms >= 1_000.0);
         let smile = SmileEvent {

@@ -1,4 +1,4 @@
-//! Which role a face belongs to: the customer at the desk or the employee.
+//! Roles of faces: the customer at the desk or the employee.
 //!
 //! A station assigns roles either by camera (one camera for each role) or by zones
 //! in one camera's frame. A face that falls in no configured role is ignored, and
@@ -83,7 +83,7 @@ impl Zone {
     }
 }
 
-/// How faces are given a role.
+/// Assignment of roles to faces.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "assignment", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RoleConfig {
@@ -95,7 +95,7 @@ pub enum RoleConfig {
         #[serde(default)]
         employee_camera: Option<CameraId>,
     },
-    /// One camera sees both roles. A face belongs to the role whose zone contains
+    /// One camera films both roles. A face belongs to the role whose zone contains
     /// the centre of its box. Zones of different roles must not overlap.
     ByZone {
         camera: CameraId,
@@ -107,7 +107,7 @@ pub enum RoleConfig {
 }
 
 impl Default for RoleConfig {
-    /// One camera, index 0, that sees clients only.
+    /// One camera, index 0, that films clients only.
     fn default() -> Self {
         Self::ByCamera {
             client_camera: Some(CameraId(0)),

@@ -61,7 +61,7 @@ fn default_bucket_minutes() -> u32 {
 }
 
 impl SessionConfig {
-    /// The default configuration for the station `station_id`.
+    /// Creates the default configuration for the station `station_id`.
     pub fn new(station_id: impl Into<String>) -> Self {
         Self {
             station_id: station_id.into(),
@@ -123,7 +123,7 @@ pub enum SessionEvent {
     },
 }
 
-/// Why a frame was rejected.
+/// An invalid frame passed to [`SensorSession::observe`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ObserveError {
     #[error(
@@ -535,7 +535,8 @@ impl SensorSession {
         self.queued_events = events;
     }
 
-    /// The earliest time at which an open smile or interaction could still end.
+    /// Returns the earliest time at which an open smile or interaction could still
+    /// end.
     fn earliest_possible_end(&self) -> Option<Timestamp> {
         let smiles = self
             .tracks
@@ -622,7 +623,8 @@ mod tests {
         events
     }
 
-    /// A client who sits down at 1 s, smiles from 5 to 8 s and leaves at 20 s.
+    /// Returns the faces of a client who sits down at 1 s, smiles from 5 to 8 s and
+    /// leaves at 20 s.
     fn customer(ms: f64) -> Vec<ScoredFace> {
         if !(1_000.0..20_000.0).contains(&ms) {
             return Vec::new();
@@ -656,7 +658,7 @@ mod tests {
         }
     }
 
-    /// The customer on the left and a smiling employee on the right.
+    /// Returns the customer on the left and a smiling employee on the right.
     fn customer_and_employee(ms: f64) -> Vec<ScoredFace> {
         let mut faces = customer(ms);
         let employee_smile = if (2_000.0..4_000.0).contains(&ms) {
@@ -669,7 +671,7 @@ mod tests {
     }
 
     #[test]
-    fn config_with_only_a_station_id_takes_the_defaults() {
+    fn config_defaults_all_but_station_id() {
         let config: SessionConfig = serde_json::from_str(r#"{ "station_id": "desk-01" }"#).unwrap();
         assert_eq!(config, SessionConfig::new("desk-01"));
         assert!(SensorSession::new(config).is_ok());
@@ -711,7 +713,7 @@ mod tests {
     }
 
     #[test]
-    fn customer_visit_reports_one_interaction_and_one_smile() {
+    fn customer_visit_reports_interaction_and_smile() {
         let mut session = SensorSession::new(SessionConfig::new("desk-01")).unwrap();
         let events = play(&mut session, 0.0, 40_000.0, 1000.0 / 15.0, customer);
 
@@ -754,6 +756,28 @@ mod tests {
     }
 
     #[test]
+    fn visit_counts_alike_at_any_frame_rate() {
+        let mut results = Vec::new();
+        for interval_ms in [1000.0 / 30.0, 1000.0 / 15.0, 1000.0 / 8.0] {
+            let mut session = SensorSession::new(SessionConfig::new("desk-01")).unwrap();
+            play(&mut session, 0.0, 40_000.0, interval_ms, customer);
+            let reports = session.flush(random_ids());
+            results.push((interval_ms, reports[0].clone()));
+        }
+
+        for (interval_ms, report) in &results {
+            assert_eq!(report.interactions, 1, "at {interval_ms} ms");
+            assert_eq!(report.client.smiles(), 1, "at {interval_ms} ms");
+            // 3 s at 0.9, less or more by up to one frame interval at 0.9.
+            let error = (report.client.smile_seconds().get() - 2.7).abs();
+            assert!(
+                error < 0.9 * interval_ms / 1000.0 + 0.01,
+                "{error} at {interval_ms} ms"
+            );
+        }
+    }
+
+    #[test]
     fn bucket_is_not_reported_before_it_ends() {
         let mut session = SensorSession::new(SessionConfig::new("desk-01")).unwrap();
         play(&mut session, 0.0, 40_000.0, 100.0, customer);
@@ -777,7 +801,7 @@ mod tests {
     }
 
     #[test]
-    fn employee_smiles_passed_without_opt_in_are_not_counted() {
+    fn employee_smiles_without_opt_in_ignored() {
         let mut session = SensorSession::new(split_desk()).unwrap();
         for index in 0..150 {
             let ms = f64::from(index) * 100.0;
@@ -823,7 +847,7 @@ mod tests {
     }
 
     #[test]
-    fn pause_counts_an_open_smile_and_ignores_later_frames() {
+    fn pause_counts_open_smile_then_ignores_frames() {
         let mut session = SensorSession::new(SessionConfig::new("desk-01")).unwrap();
         play(&mut session, 0.0, 6_000.0, 100.0, customer);
         let events = session.pause();
@@ -854,7 +878,7 @@ mod tests {
     }
 
     #[test]
-    fn smile_too_short_to_count_is_dropped_at_a_pause() {
+    fn pause_drops_unconfirmed_smile() {
         let mut session = SensorSession::new(SessionConfig::new("desk-01")).unwrap();
         play(&mut session, 0.0, 5_100.0, 100.0, customer);
         let events = session.pause();
@@ -865,7 +889,7 @@ mod tests {
     }
 
     #[test]
-    fn releasing_smile_holds_back_the_bucket_it_may_end_in() {
+    fn releasing_smile_holds_back_its_bucket() {
         let mut session = SensorSession::new(SessionConfig::new("desk-01")).unwrap();
         let end_of_bucket = 15.0 * MINUTE_MS;
         // The score falls 500 ms before the boundary; the release time (500 ms) only
@@ -901,7 +925,7 @@ mod tests {
     }
 
     #[test]
-    fn smile_across_the_boundary_counts_in_the_later_bucket() {
+    fn smile_across_boundary_counts_later() {
         let mut session = SensorSession::new(SessionConfig::new("desk-01")).unwrap();
         let end_of_bucket = 15.0 * MINUTE_MS;
         let smiling = |ms: f64| {

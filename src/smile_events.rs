@@ -106,7 +106,7 @@ impl SmileEvent {
     }
 }
 
-/// What one new sample changed.
+/// A change of state caused by one sample.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum SmileTransition {
     /// A smile has lasted `min_smile_ms` and now counts. `start` is its first
@@ -249,8 +249,8 @@ impl SmileDetector {
         }
     }
 
-    /// The earliest end time that the open smile, or a smile starting with the
-    /// next sample, can still get; `None` before the first sample.
+    /// Returns the earliest end time that the open smile, or a smile starting with
+    /// the next sample, can still get. `None` before the first sample.
     pub fn earliest_possible_end(&self) -> Option<Timestamp> {
         match self.state {
             State::Smiling {
@@ -346,7 +346,7 @@ mod tests {
     }
 
     #[test]
-    fn steady_smile_counts_once_with_its_duration_and_integral() {
+    fn steady_smile_counts_once() {
         let config = SmileEventConfig::default();
         let samples = sampled(100.0, 5_000.0, |ms| {
             if (1_000.0..3_000.0).contains(&ms) {
@@ -381,7 +381,7 @@ mod tests {
     }
 
     #[test]
-    fn dip_shorter_than_release_does_not_split_a_smile() {
+    fn short_dip_does_not_split_smile() {
         let config = SmileEventConfig::default();
         let samples = sampled(50.0, 5_000.0, |ms| {
             if (1_000.0..1_800.0).contains(&ms) || (2_100.0..3_000.0).contains(&ms) {
@@ -398,7 +398,7 @@ mod tests {
     }
 
     #[test]
-    fn dip_longer_than_release_splits_a_smile() {
+    fn long_dip_splits_smile() {
         let config = SmileEventConfig::default();
         let samples = sampled(50.0, 5_000.0, |ms| {
             if (1_000.0..1_800.0).contains(&ms) || (2_400.0..3_000.0).contains(&ms) {
@@ -437,7 +437,7 @@ mod tests {
     }
 
     #[test]
-    fn finish_closes_a_counted_smile_at_the_last_sample() {
+    fn finish_ends_smile_at_last_sample() {
         let config = SmileEventConfig::default();
         let samples = sampled(100.0, 2_000.0, |ms| if ms >= 1_000.0 { 0.9 } else { 0.0 });
         let (events, _) = detect(&config, &samples);
@@ -447,7 +447,7 @@ mod tests {
     }
 
     #[test]
-    fn finish_closes_a_releasing_smile_at_its_first_low_sample() {
+    fn finish_ends_release_at_first_low_sample() {
         let config = SmileEventConfig::default();
         let samples = sampled(100.0, 2_200.0, |ms| {
             if (1_000.0..2_000.0).contains(&ms) {
@@ -603,7 +603,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
         #[test]
-        fn count_and_duration_do_not_depend_on_frame_rate(
+        fn count_and_duration_ignore_frame_rate(
             signal in signal_strategy(SmileEventConfig::default()),
             seed in any::<u64>(),
         ) {

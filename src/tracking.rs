@@ -11,7 +11,7 @@ use crate::config::{check_range, ConfigError};
 use crate::face::{FaceBox, Keypoint};
 use crate::time::Timestamp;
 
-/// How detections are associated into tracks.
+/// Association settings of the tracker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrackerConfig {
@@ -19,9 +19,9 @@ pub struct TrackerConfig {
     /// may continue the track, 0 to 1. Default 0.3.
     pub min_iou: f32,
     /// Mean distance between a face's keypoints and the track's last keypoints, in
-    /// units of the track's eye distance, at or below which a face may continue the
-    /// track even with a lower IoU (a fast move at a low frame rate). Above 0, at
-    /// most 10. Default 0.6.
+    /// units of the track's eye distance. At or below it a face may continue the
+    /// track even with a lower IoU, as when the detector's box changes size while
+    /// the face stays. Above 0, at most 10. Default 0.6.
     pub max_keypoint_distance: f32,
     /// Absence after which a track ends, in milliseconds, 0 to 10,000. Default 700,
     /// which bridges a few missed detections at 15 frames per second.
@@ -200,7 +200,7 @@ pub(crate) mod tests {
     use crate::face::{Point, Rect};
     use crate::time::at_ms;
 
-    /// A frontal face of `size` pixels with its top-left corner at (x, y).
+    /// Builds a frontal face of `size` pixels with its top-left corner at (x, y).
     pub(crate) fn face(x: f32, y: f32, size: f32) -> FaceBox {
         let point = |fx: f32, fy: f32| Point::new(x + fx * size, y + fy * size);
         FaceBox {
@@ -230,7 +230,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn two_faces_keep_their_tracks_when_listed_in_swapped_order() {
+    fn swapped_faces_keep_their_tracks() {
         let mut tracker = Tracker::new(TrackerConfig::default());
         let left = face(50.0, 100.0, 80.0);
         let right = face(400.0, 100.0, 80.0);

@@ -2,9 +2,9 @@
 //!
 //! The unit of publication is a cell: the sums of one day of receipt, one group
 //! and one charity cause (see [`OrgCell`]). A cell is published only when at
-//! least k distinct stations reported in it, and every figure the organisation
-//! sees (group totals, cause totals, daily totals, the grand total, the CSV) is
-//! a sum of published cells only. Any difference between published figures is
+//! least k distinct stations reported in it. Every figure shown to the
+//! organisation (group totals, cause totals, daily totals, the grand total, the
+//! CSV) is a sum of published cells only. Any difference between published figures is
 //! therefore again a sum of whole published cells, so no subtraction isolates a
 //! suppressed cell or fewer than k stations.
 //!
@@ -41,7 +41,7 @@ impl Totals {
     }
 }
 
-/// What the organisation may see for one period.
+/// Figures shown to the organisation for one period.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrgFigures {
     /// Cells with at least k stations, ordered by day, group and cause.

@@ -121,7 +121,7 @@ mod tests {
     }
 
     #[test]
-    fn chart_draws_one_rect_per_bar_with_escaped_labels() {
+    fn chart_escapes_bar_labels() {
         let svg = bar_chart(
             "Smiles <per day>",
             &[
@@ -148,7 +148,7 @@ mod tests {
     }
 
     #[test]
-    fn tallest_bar_fills_the_plot_at_a_round_maximum() {
+    fn tallest_bar_fills_round_maximum() {
         let svg = bar_chart(
             "t",
             &[Bar {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 /// Prefix of every environment variable the collector reads.
 pub const ENV_PREFIX: &str = "SMILE_COLLECTOR_";
 
-/// Why the configuration could not be loaded.
+/// Failure to load or validate the configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
@@ -59,8 +59,13 @@ pub struct Config {
     /// `https://smiles.example.org`, used in pairing links and QR codes. When unset,
     /// the origin is taken from the `Host` header of the kiosk's request.
     pub public_url: Option<String>,
-    /// Minimum number of distinct reporting stations behind every figure the
-    /// organisation sees (k of k-anonymity). Default 5.
+    /// Origins of pages on other sites that embed the sensor and may call the
+    /// station API (reports, employee status, pairing codes), such as
+    /// `https://intranet.example.org`. Default none: only pages served by the
+    /// collector itself may call it.
+    pub allowed_origins: Vec<String>,
+    /// Minimum number of distinct reporting stations behind every figure shown to
+    /// the organisation (k of k-anonymity). Default 5.
     pub org_min_stations: u32,
     /// How far a report's bucket may start after the collector's clock, in seconds,
     /// to allow for clock skew between station and collector. Default 300.
@@ -84,6 +89,7 @@ impl Default for Config {
             database_url: "sqlite://smile-collector.sqlite3".to_owned(),
             www_dir: PathBuf::from("www"),
             public_url: None,
+            allowed_origins: Vec::new(),
             org_min_stations: 5,
             max_clock_skew_s: 300,
             employee_points_per_smile: 1,
@@ -126,12 +132,7 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<(), ConfigError> {
         let lookup = |key: &str| lookup(&format!("{ENV_PREFIX}{}", key.to_uppercase()));
-        override_parsed(
-            &lookup,
-            "listen",
-            "an address such as 127.0.0.1:8080",
-            &mut self.listen,
-        )?;
+
         if let Some(value) = lookup("database_url") {
             self.database_url = value;
         }
@@ -141,22 +142,38 @@ impl Config {
         if let Some(value) = lookup("public_url") {
             self.public_url = Some(value);
         }
+        if let Some(value) = lookup("allowed_origins") {
+            self.allowed_origins = value
+                .split(',')
+                .map(str::trim)
+                .filter(|origin| !origin.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        if let Some(value) = lookup("default_charity_cause") {
+            self.default_charity_cause = value;
+        }
+
+        let address = "an address such as 127.0.0.1:8080";
+        let whole = "a whole number";
+        let seconds = "a whole number of seconds";
+        override_parsed(&lookup, "listen", address, &mut self.listen)?;
         override_parsed(
             &lookup,
             "org_min_stations",
-            "a whole number",
+            whole,
             &mut self.org_min_stations,
         )?;
         override_parsed(
             &lookup,
             "max_clock_skew_s",
-            "a whole number of seconds",
+            seconds,
             &mut self.max_clock_skew_s,
         )?;
         override_parsed(
             &lookup,
             "employee_points_per_smile",
-            "a whole number",
+            whole,
             &mut self.employee_points_per_smile,
         )?;
         override_parsed(
@@ -168,12 +185,9 @@ impl Config {
         override_parsed(
             &lookup,
             "pairing_code_ttl_s",
-            "a whole number of seconds",
+            seconds,
             &mut self.pairing_code_ttl_s,
         )?;
-        if let Some(value) = lookup("default_charity_cause") {
-            self.default_charity_cause = value;
-        }
         override_parsed(
             &lookup,
             "default_grosz_per_smile",
@@ -198,6 +212,20 @@ impl Config {
                 value: self.shift_hours.to_string(),
                 reason: "expected 1 to 24 hours",
             });
+        }
+        for origin in &self.allowed_origins {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            let valid = host.is_some_and(|host| !host.is_empty() && !host.contains('/'))
+                && axum::http::HeaderValue::from_str(origin).is_ok();
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    key: "allowed_origins",
+                    value: origin.clone(),
+                    reason: "expected an origin such as https://intranet.example.org, without a path or trailing slash",
+                });
+            }
         }
         if self.max_clock_skew_s < 0 || self.pairing_code_ttl_s <= 0 {
             return Err(ConfigError::Invalid {
@@ -244,6 +272,12 @@ mod tests {
     }
 
     #[test]
+    fn example_file_lists_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("collector.example.toml");
+        assert_eq!(Config::from_file(&path).unwrap(), Config::default());
+    }
+
+    #[test]
     fn unknown_file_key_is_rejected() {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("collector.toml");
@@ -281,6 +315,32 @@ mod tests {
             error.to_string().contains("SMILE_COLLECTOR_LISTEN"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn allowed_origins_come_from_a_comma_separated_variable() {
+        let mut config = Config::default();
+        config
+            .apply_environment(|name| {
+                (name == "SMILE_COLLECTOR_ALLOWED_ORIGINS")
+                    .then(|| "https://a.example, https://b.example".to_owned())
+            })
+            .unwrap();
+
+        assert_eq!(
+            config.allowed_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        assert!(config.check().is_ok());
+    }
+
+    #[test]
+    fn origin_with_a_path_is_rejected() {
+        let config = Config {
+            allowed_origins: vec!["https://a.example/kiosk".to_owned()],
+            ..Config::default()
+        };
+        assert!(config.check().is_err());
     }
 
     #[test]

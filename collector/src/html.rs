@@ -36,11 +36,11 @@ pub fn page(lang: Lang, title: &str, path: &str, script: Option<&str>, body: &st
         "<!doctype html>\n<html lang=\"{lang_tag}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<link rel=\"stylesheet\" href=\"/assets/collector.css\">\n{script}</head>\n\
-         <body>\n<nav class=\"language\"><a href=\"{path}{separator}lang={other_tag}\" hreflang=\"{other_tag}\" lang=\"{other_tag}\">{other_name}</a></nav>\n\
+         <body>\n<nav class=\"language\"><a href=\"{switch_href}\" hreflang=\"{other_tag}\" lang=\"{other_tag}\">{other_name}</a></nav>\n\
          <main>\n{body}</main>\n</body>\n</html>\n",
         lang_tag = lang.tag(),
         title = escape(title),
-        path = escape(path),
+        switch_href = escape(&format!("{path}{separator}lang={}", other.tag())),
         other_tag = other.tag(),
         other_name = other.native_name(),
     )

@@ -11,7 +11,7 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// The BCP 47 tag, for `<html lang>` and links.
+    /// Returns the BCP 47 tag, for `<html lang>` and links.
     pub fn tag(self) -> &'static str {
         match self {
             Lang::Pl => "pl",
@@ -19,7 +19,7 @@ impl Lang {
         }
     }
 
-    /// The other language, for the language switch.
+    /// Returns the other language, for the language switch.
     pub fn other(self) -> Lang {
         match self {
             Lang::Pl => Lang::En,

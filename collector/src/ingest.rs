@@ -6,10 +6,11 @@
 //! (group commit), so that each fsync acknowledges many reports at once. A report
 //! is acknowledged only after its transaction has committed.
 //!
-//! Responses: `201` with `{"report_id", "status": "stored"}` for a new report;
-//! `200` with `"status": "duplicate"` for a retry of a stored report (counted
-//! once); `409` when the id was stored with a different body; `4xx` with an
-//! [`ApiError`](crate::web::ApiError) body naming the field otherwise.
+//! Responses: `201` with `{"report_id", "status": "stored"}` for a new report.
+//! `200` with `"status": "duplicate"` for a retry of a stored report, which is
+//! counted once. `409` when the id was stored with a different body. Any other
+//! rejection is a `4xx` with an [`ApiError`](crate::web::ApiError) body naming
+//! the field.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
@@ -215,8 +216,8 @@ pub fn parse_report(bytes: &[u8]) -> Result<AggregateReport, ApiError> {
     Ok(report)
 }
 
-/// A JSON syntax error, such as a number too large for a double. `path` is where
-/// the parser was; at the top level the whole body is named.
+/// Builds the `400` for a JSON syntax error, such as a number too large for a
+/// double. `path` is where the parser stopped, and `.` names the whole body.
 fn invalid_json(error: &serde_json::Error, path: &str) -> ApiError {
     let field = if path == "." || path.is_empty() {
         "body"

@@ -11,6 +11,7 @@ use smile_collector::clock::{Clock, SystemClock};
 use smile_collector::store::Store;
 use smile_collector::{app, AppState, Config};
 use smile_sensor::report::StationId;
+use tokio::signal::unix::{signal, SignalKind};
 use tracing_subscriber::EnvFilter;
 
 /// Receives smile-sensor aggregate reports and serves the kiosk, employee and
@@ -176,6 +177,7 @@ async fn serve(config: Config, demo_station: Option<String>) -> Result<(), BoxEr
         None => None,
     };
 
+    let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, www = %config.www_dir.display(), "collector started");
@@ -193,7 +195,7 @@ async fn serve(config: Config, demo_station: Option<String>) -> Result<(), BoxEr
 
     let (state, writer) = AppState::new(config, store.clone(), clock);
     axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
 
     // The router and its state are gone, so the writer drains its queue and stops.
@@ -205,28 +207,17 @@ async fn serve(config: Config, demo_station: Option<String>) -> Result<(), BoxEr
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "failed to listen for SIGINT");
-            std::future::pending::<()>().await;
+/// Resolves on the first SIGINT or SIGTERM. The listeners are installed when
+/// this is called, so a signal that arrives before the server runs is not lost.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("received SIGINT, shutting down"),
+            _ = terminate.recv() => tracing::info!("received SIGTERM, shutting down"),
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "failed to listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        () = interrupt => tracing::info!("received SIGINT, shutting down"),
-        () = terminate => tracing::info!("received SIGTERM, shutting down"),
-    }
+    })
 }
 
 fn check_station_id(station_id: &str) -> Result<(), BoxError> {

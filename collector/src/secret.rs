@@ -42,7 +42,7 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Why a secret could not be generated.
+/// Failure of the operating system's random source.
 #[derive(Debug, thiserror::Error)]
 #[error("the operating system random source failed: {0}")]
 pub struct RandomError(#[from] getrandom::Error);

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use common::{report, report_value, TestApp, NOON};
 
 #[tokio::test]
-async fn valid_report_is_stored_once_and_retry_is_acknowledged() {
+async fn retried_report_is_stored_once() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
     let body = report("desk-01", 4);
@@ -22,7 +22,7 @@ async fn valid_report_is_stored_once_and_retry_is_acknowledged() {
 }
 
 #[tokio::test]
-async fn same_report_id_with_other_counts_is_a_conflict() {
+async fn reused_report_id_is_a_conflict() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
     let mut value = report_value("desk-01", NOON - 900, 4);
@@ -42,7 +42,7 @@ async fn same_report_id_with_other_counts_is_a_conflict() {
 }
 
 #[tokio::test]
-async fn bad_reports_are_rejected_naming_the_field_and_nothing_is_stored() {
+async fn bad_reports_are_rejected_by_field() {
     let app = TestApp::new().await;
     let token = app.station("desk-01", "north", "food bank").await;
     let valid = report_value("desk-01", NOON - 900, 4);
@@ -237,7 +237,7 @@ async fn revoked_token_is_rejected_and_new_token_works() {
 }
 
 #[tokio::test]
-async fn static_files_have_exact_content_types_and_security_headers() {
+async fn static_files_have_exact_headers() {
     let app = TestApp::new().await;
     let www = app.directory.path().join("www");
     std::fs::create_dir_all(www.join("pkg")).unwrap();
@@ -289,7 +289,7 @@ async fn static_files_have_exact_content_types_and_security_headers() {
 }
 
 #[tokio::test]
-async fn home_page_is_a_placeholder_until_www_has_one() {
+async fn home_page_falls_back_to_placeholder() {
     let app = TestApp::new().await;
 
     let placeholder = app.get("/", None).await;
@@ -306,4 +306,37 @@ async fn home_page_is_a_placeholder_until_www_has_one() {
     assert_eq!(real.body, "<p>real home</p>");
     let style = app.get("/assets/collector.css", None).await;
     assert!(style.header("content-type").starts_with("text/css"));
+}
+
+#[tokio::test]
+async fn allowed_origin_may_call_station_api() {
+    let app = TestApp::with_config(|config| {
+        config.allowed_origins = vec!["https://intranet.example".to_owned()];
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        axum::http::Request::builder()
+            .method("OPTIONS")
+            .uri("/api/v1/reports")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+
+    let allowed = app.request(preflight("https://intranet.example")).await;
+    let other = app.request(preflight("https://elsewhere.example")).await;
+
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        "https://intranet.example"
+    );
+    assert!(allowed
+        .header("access-control-allow-headers")
+        .contains("authorization"));
+    assert_eq!(other.header("access-control-allow-origin"), "");
 }

@@ -199,4 +199,13 @@ impl Store {
         }
         Ok(total)
     }
+
+    /// Counts credited buckets of all employees, for checking that nothing was stored.
+    pub async fn count_employee_buckets(&self) -> Result<i64, StoreError> {
+        let count: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM employee_buckets")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        Ok(count)
+    }
 }

@@ -19,14 +19,14 @@ mod stations;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 
 pub use employees::{EmployeeBucket, EmployeeSummary, ShiftState};
 pub use org::OrgCell;
 pub use reports::{IngestOutcome, StoredReport};
 pub use stations::{OrgViewer, Station, StationAuth};
 
-/// Why a storage operation failed.
+/// Failure of a storage operation.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
@@ -119,6 +119,24 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Returns SQLite's `journal_mode` and `synchronous` as a pooled connection
+    /// sees them (`synchronous` 2 is FULL), or `None` on PostgreSQL.
+    pub async fn sqlite_durability(&self) -> Result<Option<(String, i64)>, StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let mut connection = self.pool.acquire().await?;
+        let journal_mode: String = sqlx::query("PRAGMA journal_mode")
+            .fetch_one(&mut *connection)
+            .await?
+            .try_get(0)?;
+        let synchronous: i64 = sqlx::query("PRAGMA synchronous")
+            .fetch_one(&mut *connection)
+            .await?
+            .try_get(0)?;
+        Ok(Some((journal_mode, synchronous)))
     }
 
     /// Waits for open connections to finish and closes them.

@@ -12,17 +12,17 @@ use crate::store::StationAuth;
 pub struct StoredReport {
     pub report: AggregateReport,
     pub station: StationAuth,
-    /// Hash of the report's JSON form without employee counts, so that a retry with
-    /// the same id is told apart from a different report that reuses the id.
+    /// Hash of the report's JSON form without employee counts. It distinguishes a
+    /// retry of a report from a different report that reuses its id.
     pub fingerprint: String,
     pub received_at: i64,
 }
 
-/// What became of one report.
+/// Outcome of storing one report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IngestOutcome {
-    /// Stored for the first time. `employee_credited` says whether employee counts
-    /// went to a linked employee (otherwise they were discarded).
+    /// Stored for the first time. `employee_credited` is true when employee counts
+    /// went to a linked employee, and false when they were dropped.
     Stored { employee_credited: bool },
     /// The same report was stored before; nothing changed.
     Duplicate,
@@ -101,7 +101,7 @@ impl Store {
         Ok(outcomes)
     }
 
-    /// Counts stored reports, for tests and the administration commands.
+    /// Counts stored reports.
     pub async fn count_reports(&self) -> Result<i64, StoreError> {
         let count: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM reports")
             .fetch_one(&self.pool)

@@ -44,6 +44,27 @@ impl Store {
         grosz_per_smile: i64,
         now: i64,
     ) -> Result<Secret, StoreError> {
+        let created = self
+            .ensure_station(station_id, group_name, charity_cause, grosz_per_smile, now)
+            .await?;
+        if !created {
+            return Err(StoreError::StationExists {
+                station_id: station_id.to_owned(),
+            });
+        }
+        self.issue_token(station_id, now).await
+    }
+
+    /// Creates the station unless it exists, leaving an existing one unchanged.
+    /// Returns whether it was created.
+    pub async fn ensure_station(
+        &self,
+        station_id: &str,
+        group_name: &str,
+        charity_cause: &str,
+        grosz_per_smile: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let inserted = sqlx::query(
             "INSERT INTO stations (station_id, group_name, charity_cause, grosz_per_smile, created_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (station_id) DO NOTHING",
@@ -55,35 +76,7 @@ impl Store {
         .bind(now)
         .execute(&self.pool)
         .await?;
-        if inserted.rows_affected() == 0 {
-            return Err(StoreError::StationExists {
-                station_id: station_id.to_owned(),
-            });
-        }
-        self.issue_token(station_id, now).await
-    }
-
-    /// Creates the station unless it exists, leaving an existing one unchanged.
-    pub async fn ensure_station(
-        &self,
-        station_id: &str,
-        group_name: &str,
-        charity_cause: &str,
-        grosz_per_smile: i64,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO stations (station_id, group_name, charity_cause, grosz_per_smile, created_at)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (station_id) DO NOTHING",
-        )
-        .bind(station_id)
-        .bind(group_name)
-        .bind(charity_cause)
-        .bind(grosz_per_smile)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        Ok(inserted.rows_affected() > 0)
     }
 
     /// Lists all stations, ordered by id.

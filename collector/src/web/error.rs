@@ -10,7 +10,7 @@ use axum::Json;
 
 use crate::store::StoreError;
 
-/// An error answered to an API client.
+/// Error response of an API endpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     status: StatusCode,
@@ -35,7 +35,8 @@ impl ApiError {
         self
     }
 
-    /// A failure of the collector itself. `context` is logged, never sent.
+    /// Logs an internal failure with `context` and returns a generic `500` that
+    /// does not reveal it.
     pub fn internal(context: impl std::fmt::Display) -> Self {
         tracing::error!(%context, "request failed inside the collector");
         Self::new(

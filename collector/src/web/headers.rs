@@ -7,9 +7,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// Content Security Policy of every page. Scripts, styles, images and
-/// connections come only from this origin; `'wasm-unsafe-eval'` lets the kiosk
-/// compile its WebAssembly; inline scripts and styles are blocked (inline SVG
-/// markup is not a script and stays allowed).
+/// connections come only from this origin, and `'wasm-unsafe-eval'` lets the
+/// kiosk compile its WebAssembly. Inline scripts and styles are blocked, but
+/// inline SVG markup is not a script and stays allowed.
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; media-src 'self' blob:; \

@@ -10,11 +10,13 @@ mod pairing;
 mod static_files;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use error::ApiError;
 pub use headers::CONTENT_SECURITY_POLICY;
@@ -75,13 +77,17 @@ impl AppState {
 /// Builds the router: the API under `/api/v1`, the employee and organisation
 /// pages, the collector's own assets, and `www/` as static files for the rest.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let station_api = Router::new()
         .route("/api/v1/reports", post(crate::ingest::post_report))
         .route("/api/v1/station/employee-status", get(employee_status))
         .route(
             "/api/v1/station/pairing-codes",
             post(pairing::create_pairing_code),
         )
+        .layer(station_api_cors(&state.config().allowed_origins));
+
+    Router::new()
+        .merge(station_api)
         .route("/pair", get(pairing::pair_page).post(pairing::pair_submit))
         .route("/pair/qr.svg", get(pairing::pairing_qr))
         .route("/me", get(employee::me_page))
@@ -104,6 +110,21 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(static_files::www_service(&state.config().www_dir))
         .layer(middleware::from_fn(headers::add_security_headers))
         .with_state(state)
+}
+
+/// Lets pages from `allowed_origins` call the station API with a bearer token.
+/// No cookies are involved, so credentials mode stays off. With no origins
+/// configured no CORS header is sent and browsers allow only same-origin calls.
+fn station_api_cors(allowed_origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = allowed_origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(3600))
 }
 
 /// Extracts `Authorization: Bearer SECRET`.

@@ -88,12 +88,25 @@ async fn require_viewer(state: &AppState, headers: &HeaderMap) -> Result<String,
     }
 }
 
-async fn load_figures(state: &AppState, days: i64) -> Result<OrgFigures, Response> {
+/// Authenticates the viewer and loads the figures of the requested period.
+/// Returns the viewer's name, the period in days and the figures, or the error
+/// response to send.
+async fn authorized_figures(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &OrgQuery,
+) -> Result<(String, i64, OrgFigures), Response> {
+    let viewer = require_viewer(state, headers).await?;
+    let days = query.period_days();
     let today = state.now().div_euclid(DAY_S);
     match state.store().org_cells(today - days, today).await {
-        Ok(cells) => Ok(publish(cells, state.config().org_min_stations)),
+        Ok(cells) => Ok((
+            viewer,
+            days,
+            publish(cells, state.config().org_min_stations),
+        )),
         Err(error) => {
-            tracing::error!(%error, days, "failed to load organisation figures");
+            tracing::error!(%error, viewer, days, "failed to load organisation figures");
             Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
     }
@@ -105,16 +118,11 @@ pub(super) async fn org_page(
     headers: HeaderMap,
     Query(query): Query<OrgQuery>,
 ) -> Response {
-    let viewer = match require_viewer(&state, &headers).await {
-        Ok(viewer) => viewer,
+    let (viewer, days, figures) = match authorized_figures(&state, &headers, &query).await {
+        Ok(loaded) => loaded,
         Err(response) => return response,
     };
     let lang = Lang::negotiate(query.lang.as_deref(), &headers);
-    let days = query.period_days();
-    let figures = match load_figures(&state, days).await {
-        Ok(figures) => figures,
-        Err(response) => return response,
-    };
     tracing::info!(viewer, days, "served the organisation page");
 
     let k = state.config().org_min_stations;
@@ -279,13 +287,8 @@ pub(super) async fn org_csv(
     headers: HeaderMap,
     Query(query): Query<OrgQuery>,
 ) -> Response {
-    let viewer = match require_viewer(&state, &headers).await {
-        Ok(viewer) => viewer,
-        Err(response) => return response,
-    };
-    let days = query.period_days();
-    let figures = match load_figures(&state, days).await {
-        Ok(figures) => figures,
+    let (viewer, days, figures) = match authorized_figures(&state, &headers, &query).await {
+        Ok(loaded) => loaded,
         Err(response) => return response,
     };
     tracing::info!(viewer, days, "exported organisation figures");

@@ -221,6 +221,7 @@ pub(super) async fn pair_submit(
         );
     }
     let Some(code) = normalize_pairing_code(&form.code) else {
+        tracing::warn!("rejected a malformed pairing code");
         return failure(
             StatusCode::BAD_REQUEST,
             lang.pick(

@@ -157,7 +157,7 @@ pub fn report_id() -> String {
     smile_sensor::report::ReportId::from_random_bytes(bytes).to_string()
 }
 
-/// A valid report as a JSON value, for a 15-minute bucket starting at `bucket_start`.
+/// Builds a valid report as a JSON value, for the 15-minute bucket at `bucket_start`.
 pub fn report_value(station_id: &str, bucket_start: i64, client_smiles: u32) -> serde_json::Value {
     serde_json::json!({
         "schema_version": 1,
@@ -209,4 +209,28 @@ pub fn http(
         .map(|(_, body)| body.to_owned())
         .unwrap_or_default();
     Ok((status, body))
+}
+
+/// Returns a URL for a fresh, empty schema in the PostgreSQL database named by
+/// `SMILE_TEST_POSTGRES_URL`, or `None` (after printing why) when it is not set.
+pub async fn postgres_url() -> Option<String> {
+    use sqlx::{Connection, Executor};
+
+    let Ok(base) = std::env::var("SMILE_TEST_POSTGRES_URL") else {
+        println!("skipped: SMILE_TEST_POSTGRES_URL not set");
+        return None;
+    };
+    let schema = format!("test_{}", &report_id().replace('-', "")[..16]);
+    sqlx::any::install_default_drivers();
+    let mut connection = sqlx::AnyConnection::connect(&base)
+        .await
+        .expect("SMILE_TEST_POSTGRES_URL accepts connections");
+    connection
+        .execute(format!("CREATE SCHEMA {schema}").as_str())
+        .await
+        .expect("the test schema is created");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    Some(format!(
+        "{base}{separator}options=-c%20search_path%3D{schema}"
+    ))
 }
