@@ -3,9 +3,8 @@
 //! from a transferred `ImageBitmap`, and the real models run on such a frame.
 #![cfg(all(target_arch = "wasm32", feature = "vision"))]
 
-use smile_sensor::frame::PixelFormat;
-use smile_sensor::pipeline::{Pipeline, PipelineConfig};
 use smile_sensor::wasm::{BitmapReader, CaptureError, RgbaImage};
+use smile_sensor::{Pipeline, PipelineConfig, PixelFormat};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;

@@ -4,7 +4,7 @@
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ImageBitmap, ImageData, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
 
-use crate::frame::{Frame, FrameError};
+use crate::{Frame, FrameError};
 
 /// Failure to read the pixels of a browser image.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

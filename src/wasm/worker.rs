@@ -11,10 +11,10 @@ use web_sys::{Crypto, ImageBitmap, WorkerGlobalScope};
 use super::frame::BitmapReader;
 use super::protocol::{FinishedReport, FrameTimings, WorkerConfig};
 use crate::face::ScoredFace;
-use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::roles::{CameraId, Role};
 use crate::session::{SensorSession, SessionEvent};
 use crate::time::Timestamp;
+use crate::{Pipeline, PipelineConfig};
 
 /// Result of `analyze` for one frame: counts and timings, never a face position or
 /// a score.
