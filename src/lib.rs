@@ -9,11 +9,18 @@
 //!
 //! A smile is detected as a facial expression. The crate infers no emotion, and
 //! estimates no age, gender or identity.
+//!
+//! Vision: [`Pipeline`] runs the face detector ([`detect`]) and the smile scorer
+//! ([`smile`]) on each [`Frame`]. Both need the `vision` feature (tract); frames,
+//! preprocessing, anchors, decoding and suppression build without it.
 
 pub mod aggregate;
 pub mod config;
+pub mod detect;
 pub mod face;
+pub mod frame;
 pub mod interaction;
+pub mod preprocess;
 pub mod report;
 pub mod roles;
 pub mod session;
@@ -21,5 +28,18 @@ pub mod smile_events;
 pub mod time;
 pub mod tracking;
 
+#[cfg(feature = "vision")]
+mod model;
+#[cfg(feature = "vision")]
+mod pipeline;
+#[cfg(feature = "vision")]
+pub mod smile;
+
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+
+pub use frame::{Frame, FrameError, PixelFormat};
+#[cfg(feature = "vision")]
+pub use model::ModelError;
+#[cfg(feature = "vision")]
+pub use pipeline::{Pipeline, PipelineConfig, PipelineError, DEFAULT_SMILE_THRESHOLD};

@@ -1,0 +1,184 @@
+//! Loading ONNX models into runnable tract plans.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::internal::{DimLike, Factoid};
+
+/// A plan ready to run, with fixed input and output shapes.
+pub(crate) type Plan = Arc<TypedRunnableModel>;
+
+/// Why a model could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("invalid {model} model: the bytes are not a readable ONNX model ({source}); check that the file is the .onnx file and not truncated")]
+    Parse {
+        model: &'static str,
+        #[source]
+        source: TractError,
+    },
+
+    #[error("invalid {model} model: expected {expected} input(s) and {expected_outputs} output(s), found {found} and {found_outputs}")]
+    Arity {
+        model: &'static str,
+        expected: usize,
+        expected_outputs: usize,
+        found: usize,
+        found_outputs: usize,
+    },
+
+    #[error("invalid {model} model: input {name:?} has shape {found}, expected {expected:?}")]
+    InputShape {
+        model: &'static str,
+        name: String,
+        found: String,
+        expected: Vec<usize>,
+    },
+
+    #[error("invalid {model} model: output {index} has shape {found:?}, expected {expected}")]
+    OutputShape {
+        model: &'static str,
+        index: usize,
+        found: Vec<usize>,
+        expected: String,
+    },
+
+    #[error("failed to prepare the {model} model for running: {source}")]
+    Build {
+        model: &'static str,
+        #[source]
+        source: TractError,
+    },
+
+    #[error("failed to run the {model} model: {source}")]
+    Run {
+        model: &'static str,
+        #[source]
+        source: TractError,
+    },
+}
+
+/// Parses `onnx_bytes`, checks that the model has one input whose declared shape
+/// agrees with `input_shape` (symbolic dimensions such as a free batch size agree
+/// with anything), fixes the input to that shape and builds an optimised plan.
+///
+/// Returns the plan and the concrete shape of each output.
+pub(crate) fn load_plan(
+    model: &'static str,
+    onnx_bytes: &[u8],
+    input_shape: &[usize],
+    output_count: usize,
+) -> Result<(Plan, Vec<Vec<usize>>), ModelError> {
+    let inference_model = tract_onnx::onnx()
+        .model_for_read(&mut Cursor::new(onnx_bytes))
+        .map_err(|source| ModelError::Parse { model, source })?;
+
+    let inputs = inference_model.inputs.len();
+    let outputs = inference_model.outputs.len();
+    if inputs != 1 || outputs != output_count {
+        return Err(ModelError::Arity {
+            model,
+            expected: 1,
+            expected_outputs: output_count,
+            found: inputs,
+            found_outputs: outputs,
+        });
+    }
+    check_declared_input(model, &inference_model, input_shape)?;
+
+    let build = |inference_model: InferenceModel| -> TractResult<Plan> {
+        inference_model
+            .with_input_fact(0, f32::fact(input_shape).into())?
+            .into_optimized()?
+            .into_runnable()
+    };
+    let plan = build(inference_model).map_err(|source| ModelError::Build { model, source })?;
+
+    let typed = plan.model();
+    let mut output_shapes = Vec::with_capacity(output_count);
+    for outlet in typed
+        .output_outlets()
+        .map_err(|source| ModelError::Build { model, source })?
+    {
+        let fact = typed
+            .outlet_fact(*outlet)
+            .map_err(|source| ModelError::Build { model, source })?;
+        let shape = fact
+            .shape
+            .as_concrete()
+            .map(|dims| dims.to_vec())
+            .ok_or_else(|| ModelError::Build {
+                model,
+                source: TractError::msg(format!("output shape {:?} is not concrete", fact.shape)),
+            })?;
+        output_shapes.push(shape);
+    }
+    log::debug!(
+        "{model} model loaded: {} nodes, input {input_shape:?}, outputs {output_shapes:?}",
+        typed.nodes().len()
+    );
+    Ok((plan, output_shapes))
+}
+
+fn check_declared_input(
+    model: &'static str,
+    inference_model: &InferenceModel,
+    expected: &[usize],
+) -> Result<(), ModelError> {
+    let mismatch = |fact: &InferenceFact| ModelError::InputShape {
+        model,
+        name: input_name(inference_model),
+        found: format!("{:?}", fact.shape),
+        expected: expected.to_vec(),
+    };
+    let fact = inference_model
+        .input_fact(0)
+        .map_err(|source| ModelError::Build { model, source })?;
+    if fact.shape.is_open() {
+        return Ok(());
+    }
+    let dims: Vec<_> = fact.shape.dims().collect();
+    if dims.len() != expected.len() {
+        return Err(mismatch(fact));
+    }
+    for (dim, &expected_dim) in dims.iter().zip(expected) {
+        let concrete = dim.concretize().and_then(|dim| dim.to_usize().ok());
+        if concrete.is_some_and(|value| value != expected_dim) {
+            return Err(mismatch(fact));
+        }
+    }
+    Ok(())
+}
+
+fn input_name(inference_model: &InferenceModel) -> String {
+    inference_model
+        .input_outlets()
+        .ok()
+        .and_then(|outlets| outlets.first())
+        .map(|outlet| inference_model.node(outlet.node).name.clone())
+        .unwrap_or_default()
+}
+
+/// Runs `plan` on its single input.
+pub(crate) fn run_plan(
+    model: &'static str,
+    plan: &Plan,
+    input: TValue,
+) -> Result<TVec<TValue>, ModelError> {
+    plan.run(tvec!(input))
+        .map_err(|source| ModelError::Run { model, source })
+}
+
+/// Borrows output `index` as `f32` values.
+pub(crate) fn output_values<'a>(
+    model: &'static str,
+    outputs: &'a TVec<TValue>,
+    index: usize,
+) -> Result<&'a [f32], ModelError> {
+    outputs
+        .get(index)
+        .ok_or_else(|| TractError::msg(format!("output {index} is missing")))
+        .and_then(|value| value.try_as_plain_ram()?.as_slice::<f32>())
+        .map_err(|source| ModelError::Run { model, source })
+}

@@ -1,0 +1,93 @@
+//! The border that turns a tight face crop into a frame the detector can read.
+//!
+//! Labelled smile datasets ship 64x64 crops in which the face fills the image. The
+//! detector was trained on scenes where a face covers a smaller part of the frame and
+//! misses most faces that fill it, so evaluation and training-crop tools add a border
+//! before running the same detector and alignment the product runs on camera frames.
+
+use crate::frame::{Frame, FrameError};
+
+/// Images whose larger side is at most this many pixels are taken to be tight face
+/// crops and get a border; larger images are whole photos and are used as they are.
+pub const TIGHT_CROP_MAX_SIDE: u32 = 160;
+
+/// Width of the border on each side, as a fraction of the crop's larger side.
+pub const BORDER_PER_SIDE: f32 = 0.5;
+
+/// An owned, tightly packed RGBA image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RgbaImage {
+    pub pixels: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl RgbaImage {
+    /// Borrows the image as a frame.
+    pub fn frame(&self) -> Result<Frame<'_>, FrameError> {
+        Frame::rgba(&self.pixels, self.width, self.height)
+    }
+}
+
+/// Copies `frame` into an RGBA image, adding a border of [`BORDER_PER_SIDE`] times its
+/// larger side on every side when it is a tight crop (see [`TIGHT_CROP_MAX_SIDE`]).
+/// The border repeats the nearest edge pixel, which keeps the crop's own background
+/// and avoids the hard edge a constant colour would draw around the face.
+pub fn pad_tight_crop(frame: &Frame<'_>) -> RgbaImage {
+    let larger_side = frame.width().max(frame.height());
+    let border = if larger_side <= TIGHT_CROP_MAX_SIDE {
+        (larger_side as f32 * BORDER_PER_SIDE).round() as u32
+    } else {
+        0
+    };
+    let width = frame.width() + 2 * border;
+    let height = frame.height() + 2 * border;
+    let mut pixels = Vec::with_capacity(width as usize * height as usize * 4);
+    for row in 0..height {
+        for column in 0..width {
+            let [red, green, blue] = frame.rgb(
+                i64::from(column) - i64::from(border),
+                i64::from(row) - i64::from(border),
+            );
+            pixels.extend_from_slice(&[red, green, blue, 255]);
+        }
+    }
+    RgbaImage {
+        pixels,
+        width,
+        height,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tight_crop_gets_border_of_half_its_side() {
+        let pixels = vec![7u8; 64 * 64];
+        let frame = Frame::gray(&pixels, 64, 64).unwrap();
+        let padded = pad_tight_crop(&frame);
+        assert_eq!((padded.width, padded.height), (128, 128));
+        assert_eq!(padded.pixels.len(), 128 * 128 * 4);
+        assert_eq!(&padded.pixels[0..4], &[7, 7, 7, 255]);
+    }
+
+    #[test]
+    fn border_repeats_edge_pixels() {
+        // A 2x1 crop, black then white: the left border is black, the right white.
+        let frame = Frame::gray(&[0, 255], 2, 1).unwrap();
+        let padded = pad_tight_crop(&frame);
+        assert_eq!((padded.width, padded.height), (4, 3));
+        let first_row: Vec<u8> = padded.pixels[..16].iter().step_by(4).copied().collect();
+        assert_eq!(first_row, vec![0, 0, 255, 255]);
+    }
+
+    #[test]
+    fn whole_photo_is_copied_unchanged() {
+        let pixels = vec![9u8; 200 * 100];
+        let frame = Frame::gray(&pixels, 200, 100).unwrap();
+        let padded = pad_tight_crop(&frame);
+        assert_eq!((padded.width, padded.height), (200, 100));
+    }
+}
