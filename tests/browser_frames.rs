@@ -1,6 +1,7 @@
 //! Browser tests of the frame path: pixels drawn to a canvas reach the vision
 //! pipeline as a `Frame` with the same size and colours, from `ImageData` and
-//! from a transferred `ImageBitmap`, and the real models run on such a frame.
+//! from a transferred `ImageBitmap`, and the real face detector runs on such a
+//! frame.
 #![cfg(all(target_arch = "wasm32", feature = "vision"))]
 
 use smile_sensor::wasm::{BitmapReader, CaptureError, RgbaImage};
@@ -13,7 +14,6 @@ use web_sys::{ImageBitmap, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
 wasm_bindgen_test_configure!(run_in_browser);
 
 const DETECTOR: &[u8] = include_bytes!("../models/face_detection_short_range.onnx");
-const SCORER: &[u8] = include_bytes!("../models/smile_scorer.onnx");
 
 /// Draws a 64x48 grey canvas with a red 10x10 square at (20, 10).
 fn test_canvas() -> (OffscreenCanvas, OffscreenCanvasRenderingContext2d) {
@@ -85,13 +85,14 @@ async fn closed_bitmap_is_reported_not_read() {
 }
 
 #[wasm_bindgen_test]
-fn real_models_find_no_face_on_a_plain_canvas() {
-    let (_canvas, context) = test_canvas();
-    let data = context.get_image_data(0.0, 0.0, 64.0, 48.0).unwrap();
-    let image = RgbaImage::from_image_data(&data);
-    let mut pipeline = Pipeline::new(DETECTOR, SCORER, PipelineConfig::default()).unwrap();
+async fn real_detector_finds_no_face_on_a_plain_canvas() {
+    let (canvas, _context) = test_canvas();
+    let image = BitmapReader::default()
+        .read(&bitmap_of(&canvas).await)
+        .unwrap();
+    let mut detector = FaceDetector::new(DETECTOR).unwrap();
 
-    let faces = pipeline.process(&image.frame().unwrap()).unwrap();
+    let faces = detector.detect(&image.frame().unwrap()).unwrap();
 
     assert!(faces.is_empty(), "{faces:?}");
 }
