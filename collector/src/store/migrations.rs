@@ -76,6 +76,10 @@ const MIGRATIONS: &[&[&str]] = &[&[
 ]];
 
 /// Creates the migration table if needed and applies the migrations not yet recorded.
+///
+/// NOTE: two processes starting at the same moment on a new database can both
+/// try the first migration; the second then fails on the existing tables and
+/// succeeds when restarted. No lock serialises them.
 pub(super) async fn apply(pool: &AnyPool) -> Result<(), sqlx::Error> {
     pool.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -121,8 +121,8 @@ impl Store {
         self.backend
     }
 
-    /// Returns SQLite's `journal_mode` and `synchronous` as a pooled connection
-    /// sees them (`synchronous` 2 is FULL), or `None` on PostgreSQL.
+    /// Returns SQLite's `journal_mode` and `synchronous` settings on a pooled
+    /// connection (`synchronous` 2 is FULL), or `None` on PostgreSQL.
     pub async fn sqlite_durability(&self) -> Result<Option<(String, i64)>, StoreError> {
         if self.backend != Backend::Sqlite {
             return Ok(None);

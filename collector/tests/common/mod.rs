@@ -34,13 +34,19 @@ impl TestApp {
         Self::with_config(|_| {}).await
     }
 
+    /// Builds the app on a temporary SQLite file, or on a fresh PostgreSQL schema
+    /// when `SMILE_TEST_POSTGRES_URL` is set, so the same tests cover both.
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
         let directory = tempfile::tempdir().expect("a temporary directory");
-        let mut config = Config {
-            database_url: format!(
+        let database_url = match std::env::var("SMILE_TEST_POSTGRES_URL") {
+            Ok(base) => fresh_schema_url(&base).await,
+            Err(_) => format!(
                 "sqlite://{}",
                 directory.path().join("collector.sqlite3").display()
             ),
+        };
+        let mut config = Config {
+            database_url,
             www_dir: directory.path().join("www"),
             ..Config::default()
         };
@@ -214,15 +220,21 @@ pub fn http(
 /// Returns a URL for a fresh, empty schema in the PostgreSQL database named by
 /// `SMILE_TEST_POSTGRES_URL`, or `None` (after printing why) when it is not set.
 pub async fn postgres_url() -> Option<String> {
-    use sqlx::{Connection, Executor};
-
     let Ok(base) = std::env::var("SMILE_TEST_POSTGRES_URL") else {
         println!("skipped: SMILE_TEST_POSTGRES_URL not set");
         return None;
     };
+    Some(fresh_schema_url(&base).await)
+}
+
+/// Creates a schema with a random name in the database at `base` and returns a
+/// URL whose connections use it, so that tests running at once never meet.
+async fn fresh_schema_url(base: &str) -> String {
+    use sqlx::{Connection, Executor};
+
     let schema = format!("test_{}", &report_id().replace('-', "")[..16]);
     sqlx::any::install_default_drivers();
-    let mut connection = sqlx::AnyConnection::connect(&base)
+    let mut connection = sqlx::AnyConnection::connect(base)
         .await
         .expect("SMILE_TEST_POSTGRES_URL accepts connections");
     connection
@@ -230,7 +242,5 @@ pub async fn postgres_url() -> Option<String> {
         .await
         .expect("the test schema is created");
     let separator = if base.contains('?') { '&' } else { '?' };
-    Some(format!(
-        "{base}{separator}options=-c%20search_path%3D{schema}"
-    ))
+    format!("{base}{separator}options=-c%20search_path%3D{schema}")
 }
