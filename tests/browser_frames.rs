@@ -4,8 +4,9 @@
 //! frame.
 #![cfg(all(target_arch = "wasm32", feature = "vision"))]
 
-use smile_sensor::wasm::{BitmapReader, CaptureError, RgbaImage};
-use smile_sensor::{Pipeline, PipelineConfig, PixelFormat};
+use smile_sensor::detect::FaceDetector;
+use smile_sensor::wasm::{image_from_image_data, BitmapReader, CaptureError};
+use smile_sensor::PixelFormat;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -40,7 +41,7 @@ fn image_data_becomes_an_rgba_frame() {
     let (_canvas, context) = test_canvas();
     let data = context.get_image_data(0.0, 0.0, 64.0, 48.0).unwrap();
 
-    let image = RgbaImage::from_image_data(&data);
+    let image = image_from_image_data(&data);
     let frame = image.frame().unwrap();
 
     assert_eq!((frame.width(), frame.height()), (64, 48));
@@ -64,8 +65,11 @@ async fn bitmap_reader_keeps_size_and_colours() {
 
     // A second bitmap of another size gets a new canvas of that size.
     let small = OffscreenCanvas::new(8, 4).unwrap();
+    let small_context: OffscreenCanvasRenderingContext2d =
+        small.get_context("2d").unwrap().unwrap().unchecked_into();
+    small_context.fill_rect(0.0, 0.0, 8.0, 4.0);
     let image = reader.read(&bitmap_of(&small).await).unwrap();
-    assert_eq!((image.width(), image.height()), (8, 4));
+    assert_eq!((image.width, image.height), (8, 4));
 }
 
 #[wasm_bindgen_test]

@@ -1,10 +1,11 @@
-//! Pixels of a browser image as a [`Frame`]: an `ImageBitmap` drawn to an
-//! `OffscreenCanvas`, read back as `ImageData` (tightly packed RGBA).
+//! Pixels of a browser image as an [`RgbaImage`], from which the vision pipeline
+//! borrows a frame: an `ImageBitmap` drawn to an `OffscreenCanvas`, read back as
+//! `ImageData` (tightly packed RGBA).
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ImageBitmap, ImageData, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
 
-use crate::{Frame, FrameError};
+use crate::preprocess::RgbaImage;
 
 /// Failure to read the pixels of a browser image.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -26,34 +27,12 @@ impl From<JsValue> for CaptureError {
     }
 }
 
-/// An owned copy of RGBA pixels, from which a [`Frame`] borrows.
-pub struct RgbaImage {
-    pixels: Vec<u8>,
-    width: u32,
-    height: u32,
-}
-
-impl RgbaImage {
-    /// Copies the pixels of `data` into wasm memory.
-    pub fn from_image_data(data: &ImageData) -> Self {
-        Self {
-            pixels: data.data().0,
-            width: data.width(),
-            height: data.height(),
-        }
-    }
-
-    pub fn width(&self) -> u32 {
-        self.width
-    }
-
-    pub fn height(&self) -> u32 {
-        self.height
-    }
-
-    /// Borrows the pixels as a frame for the vision pipeline.
-    pub fn frame(&self) -> Result<Frame<'_>, FrameError> {
-        Frame::rgba(&self.pixels, self.width, self.height)
+/// Copies the pixels of `data` (tightly packed RGBA) into wasm memory.
+pub fn image_from_image_data(data: &ImageData) -> RgbaImage {
+    RgbaImage {
+        pixels: data.data().0,
+        width: data.width(),
+        height: data.height(),
     }
 }
 
@@ -75,7 +54,7 @@ impl BitmapReader {
         let context = self.context(width, height)?;
         context.draw_image_with_image_bitmap(bitmap, 0.0, 0.0)?;
         let data = context.get_image_data(0.0, 0.0, f64::from(width), f64::from(height))?;
-        Ok(RgbaImage::from_image_data(&data))
+        Ok(image_from_image_data(&data))
     }
 
     fn context(

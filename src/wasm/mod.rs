@@ -36,7 +36,7 @@ pub use camera::{list_cameras, CameraError, CameraFeed, CameraInfo};
 pub use delivery::{classify_status, send_report, Outcome, REPORTS_PATH};
 pub use events::{ErrorCode, SensorState};
 #[cfg(feature = "vision")]
-pub use frame::{BitmapReader, CaptureError, RgbaImage};
+pub use frame::{image_from_image_data, BitmapReader, CaptureError};
 pub use hooks::enable_console_logging;
 pub use options::{
     role_name, CameraOption, Language, OptionsError, SensorConfig, SensorOptions, ZonesOption,

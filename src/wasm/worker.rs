@@ -93,7 +93,7 @@ impl InferenceWorker {
         let camera_id = CameraId(camera);
         let roles = self
             .session
-            .scoring_roles(camera_id, image.width(), image.height(), &faces);
+            .scoring_roles(camera_id, image.width, image.height, &faces);
         let mut scored = Vec::with_capacity(faces.len());
         for (face, role) in faces.iter().zip(&roles) {
             if role.is_none() {
@@ -114,7 +114,7 @@ impl InferenceWorker {
             .map_err(|error| JsError::new(&error.to_string()))?;
         let events = self
             .session
-            .observe(camera_id, at, image.width(), image.height(), &scored)
+            .observe(camera_id, at, image.width, image.height, &scored)
             .map_err(|error| JsError::new(&error.to_string()))?;
 
         let mut analysis = Analysis {
