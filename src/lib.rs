@@ -35,6 +35,9 @@ mod pipeline;
 #[cfg(feature = "vision")]
 pub mod smile;
 
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
 pub use frame::{Frame, FrameError, PixelFormat};
 #[cfg(feature = "vision")]
 pub use model::ModelError;

@@ -1,4 +1,6 @@
 //! The BlazeFace detector on real images, checked against onnxruntime 1.18.1.
+// The images are read with the `image` crate, a native-only dependency.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,0 +1,214 @@
+//! `InferenceWorker`: the face detector, the smile scorer and the counting session,
+//! run inside the module worker `www/sensor-worker.js`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Crypto, ImageBitmap, WorkerGlobalScope};
+
+use super::frame::BitmapReader;
+use super::protocol::{FinishedReport, FrameTimings, WorkerConfig};
+use crate::face::ScoredFace;
+use crate::roles::{CameraId, Role};
+use crate::session::{SensorSession, SessionEvent};
+use crate::time::Timestamp;
+use crate::{Pipeline, PipelineConfig};
+
+/// Result of `analyze` for one frame: counts and timings, never a face position or
+/// a score.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Analysis {
+    faces: u32,
+    timings: FrameTimings,
+    /// Role of each smile that started counting in this frame.
+    smiles: Vec<Role>,
+    /// Length of each customer interaction that ended, in seconds.
+    interaction_seconds: Vec<f64>,
+}
+
+/// Vision pipeline and counting session of one station, fed one bitmap at a time.
+#[wasm_bindgen]
+pub struct InferenceWorker {
+    pipeline: Pipeline,
+    session: SensorSession,
+    reader: BitmapReader,
+    /// Latest timestamp passed to the session per camera. The session needs
+    /// non-decreasing times, but the wall clock can step back when it is adjusted.
+    last_timestamp: BTreeMap<u32, f64>,
+}
+
+#[wasm_bindgen]
+impl InferenceWorker {
+    /// Loads both ONNX models from their bytes and starts a session from `config`
+    /// (a `WorkerConfig` object as the page sends it).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        detector: &[u8],
+        scorer: &[u8],
+        config: JsValue,
+    ) -> Result<InferenceWorker, JsError> {
+        super::hooks::install_panic_hook();
+        let config: WorkerConfig = serde_wasm_bindgen::from_value(config)
+            .map_err(|error| JsError::new(&format!("invalid worker config: {error}")))?;
+        let pipeline = Pipeline::new(detector, scorer, PipelineConfig::default())
+            .map_err(|error| JsError::new(&format!("loading the models failed: {error}")))?;
+        let session =
+            SensorSession::new(config.session).map_err(|error| JsError::new(&error.to_string()))?;
+        Ok(Self {
+            pipeline,
+            session,
+            reader: BitmapReader::default(),
+            last_timestamp: BTreeMap::new(),
+        })
+    }
+
+    /// Detects the faces in `bitmap`, scores those the session may score, and
+    /// counts them as frame of `camera` taken at `timestamp_ms` (milliseconds since
+    /// the Unix epoch). The caller closes the bitmap.
+    pub fn analyze(
+        &mut self,
+        bitmap: &ImageBitmap,
+        camera: u32,
+        timestamp_ms: f64,
+    ) -> Result<JsValue, JsError> {
+        let started = now_ms();
+        let image = self
+            .reader
+            .read(bitmap)
+            .map_err(|error| JsError::new(&error.to_string()))?;
+        let frame = image
+            .frame()
+            .map_err(|error| JsError::new(&error.to_string()))?;
+
+        let detect_started = now_ms();
+        let faces = self
+            .pipeline
+            .detect(&frame)
+            .map_err(|error| JsError::new(&error.to_string()))?;
+        let detect_ended = now_ms();
+
+        let camera_id = CameraId(camera);
+        let roles = self
+            .session
+            .scoring_roles(camera_id, image.width, image.height, &faces);
+        let mut scored = Vec::with_capacity(faces.len());
+        for (face, role) in faces.iter().zip(&roles) {
+            if role.is_none() {
+                continue;
+            }
+            let smile = self
+                .pipeline
+                .score(&frame, face)
+                .map_err(|error| JsError::new(&error.to_string()))?;
+            scored.push(ScoredFace { face: *face, smile });
+        }
+        let score_ended = now_ms();
+
+        let previous = self.last_timestamp.get(&camera).copied().unwrap_or(0.0);
+        let timestamp_ms = timestamp_ms.max(previous);
+        self.last_timestamp.insert(camera, timestamp_ms);
+        let at = Timestamp::from_unix_ms(timestamp_ms)
+            .map_err(|error| JsError::new(&error.to_string()))?;
+        let events = self
+            .session
+            .observe(camera_id, at, image.width, image.height, &scored)
+            .map_err(|error| JsError::new(&error.to_string()))?;
+
+        let mut analysis = Analysis {
+            faces: faces.len() as u32,
+            timings: FrameTimings {
+                detector_ms: detect_ended - detect_started,
+                scorer_ms: score_ended - detect_ended,
+                total_ms: score_ended - started,
+            },
+            smiles: Vec::new(),
+            interaction_seconds: Vec::new(),
+        };
+        for event in events {
+            match event {
+                SessionEvent::SmileStarted { role, .. } => analysis.smiles.push(role),
+                SessionEvent::InteractionEnded { interaction } => analysis
+                    .interaction_seconds
+                    .push(interaction.duration_seconds()),
+                SessionEvent::SmileEnded { .. } | SessionEvent::InteractionStarted { .. } => {}
+            }
+        }
+        serde_wasm_bindgen::to_value(&analysis).map_err(|error| JsError::new(&error.to_string()))
+    }
+
+    /// Returns the reports of the buckets that closed by `now_ms` as an array of
+    /// `{ reportId, body }`. With `flush` it also closes everything open and returns
+    /// the current bucket's report, so that nothing counted is left behind.
+    #[wasm_bindgen(js_name = takeReports)]
+    pub fn take_reports(&mut self, now_ms: f64, flush: bool) -> Result<JsValue, JsError> {
+        let now =
+            Timestamp::from_unix_ms(now_ms).map_err(|error| JsError::new(&error.to_string()))?;
+        let crypto = crypto()?;
+        let reports = if flush {
+            self.session.flush(|| random_bytes(&crypto))
+        } else {
+            self.session.take_reports(now, || random_bytes(&crypto))
+        };
+        let finished: Vec<FinishedReport> = reports
+            .into_iter()
+            .map(|report| FinishedReport {
+                report_id: report.report_id.to_string(),
+                body: report.to_json(),
+            })
+            .collect();
+        serde_wasm_bindgen::to_value(&finished).map_err(|error| JsError::new(&error.to_string()))
+    }
+
+    /// Stops counting while the cameras are off: open smiles and the current
+    /// interaction end at their last frame.
+    pub fn pause(&mut self) {
+        self.session.pause();
+    }
+
+    /// Counts again after [`pause`](Self::pause).
+    pub fn resume(&mut self) {
+        self.session.resume();
+    }
+
+    /// Starts or stops counting the employee role.
+    #[wasm_bindgen(js_name = setEmployeeConsent)]
+    pub fn set_employee_consent(&mut self, consent: bool) {
+        self.session.set_employee_opt_in(consent);
+    }
+}
+
+/// Milliseconds from the worker's `performance.now()`, or 0 where it is missing.
+fn now_ms() -> f64 {
+    js_sys::global()
+        .dyn_into::<WorkerGlobalScope>()
+        .ok()
+        .and_then(|scope| scope.performance())
+        .map_or(0.0, |performance| performance.now())
+}
+
+/// Returns the browser's cryptographic random source.
+fn crypto() -> Result<Crypto, JsError> {
+    js_sys::global()
+        .dyn_into::<WorkerGlobalScope>()
+        .ok()
+        .and_then(|scope| scope.crypto().ok())
+        .or_else(|| web_sys::window().and_then(|window| window.crypto().ok()))
+        .ok_or_else(|| JsError::new("crypto.getRandomValues is not available in this context"))
+}
+
+/// Fills 16 bytes from `crypto.getRandomValues`, for one report id. It throws only
+/// for requests over 65,536 bytes, so the `Math.random` fallback is not expected
+/// to run.
+fn random_bytes(crypto: &Crypto) -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    if let Err(error) = crypto.get_random_values_with_u8_array(&mut bytes) {
+        log::error!("crypto.getRandomValues failed ({error:?}); using Math.random");
+        for byte in &mut bytes {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes
+}

