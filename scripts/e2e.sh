@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the kiosk page in headless Chromium with a fake camera.
 #
-# Builds the wasm package into www/pkg (release), copies the models to www/models,
+# Builds the wasm package into www/pkg (release) with the models in www/models,
 # prepares a face clip as Y4M in a temporary folder, and runs tests/e2e with node's
 # test runner. The test starts the collector on 127.0.0.1 with a throwaway SQLite
 # database and a demo station.
@@ -39,8 +39,6 @@ done
 
 log "building the wasm package (release)"
 build_wasm_package release
-mkdir -p www/models
-cp models/face_detection_short_range.onnx models/smile_scorer.onnx www/models/
 
 collector="${SMILE_COLLECTOR_BIN:-$CARGO_TARGET_DIR/debug/smile-collector}"
 if [[ ! -x "$collector" ]]; then

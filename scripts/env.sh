@@ -11,10 +11,14 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# Builds the wasm package the pages load into www/pkg. `--mode no-install` makes
-# wasm-pack fail rather than download a wasm-bindgen of its own.
+# Builds the wasm package the pages load into www/pkg and copies the models the page
+# fetches into www/models. `--mode no-install` makes wasm-pack fail rather than
+# download a wasm-bindgen of its own.
 build_wasm_package() {
     local profile="$1"
     (cd "$repo_root" && wasm-pack --log-level warn build "--$profile" --target web \
-        --out-dir www/pkg --out-name smile_sensor --no-pack --mode no-install)
+        --out-dir www/pkg --out-name smile_sensor --no-pack --mode no-install) || return
+    mkdir -p "$repo_root/www/models"
+    cp "$repo_root"/models/face_detection_short_range.onnx "$repo_root"/models/smile_scorer.onnx \
+        "$repo_root/www/models/"
 }
