@@ -9,7 +9,7 @@ use tract_onnx::tract_hir::internal::{DimLike, Factoid};
 /// A plan ready to run, with fixed input and output shapes.
 pub(crate) type Plan = Arc<TypedRunnableModel>;
 
-/// Why a model could not be loaded or run.
+/// Error from loading or running a model.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("invalid {model} model: the bytes are not a readable ONNX model ({source}); check that the file is the .onnx file and not truncated")]
