@@ -127,7 +127,8 @@ mod tests {
     #[test]
     fn sigmoid_clips_extreme_logits() {
         assert_eq!(clipped_sigmoid(1e9), clipped_sigmoid(LOGIT_CLIP));
-        assert!(clipped_sigmoid(-1e9) > 0.0);
+        assert_eq!(clipped_sigmoid(-1e9), clipped_sigmoid(-LOGIT_CLIP));
+        assert_eq!(clipped_sigmoid(f32::INFINITY), 1.0);
     }
 
     #[test]
