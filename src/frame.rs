@@ -27,7 +27,7 @@ impl PixelFormat {
     }
 }
 
-/// Why a pixel buffer cannot be used as a frame. Each message names the value and
+/// Error from validating a pixel buffer as a frame. Each message names the value and
 /// the accepted range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {

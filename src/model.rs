@@ -9,7 +9,7 @@ use tract_onnx::tract_hir::internal::{DimLike, Factoid};
 /// A plan ready to run, with fixed input and output shapes.
 pub(crate) type Plan = Arc<TypedRunnableModel>;
 
-/// Why a model could not be loaded or run.
+/// Error from loading or running a model.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("invalid {model} model: the bytes are not a readable ONNX model ({source}); check that the file is the .onnx file and not truncated")]
@@ -76,16 +76,22 @@ pub(crate) fn load_plan(
 
     let inputs = inference_model.inputs.len();
     let outputs = inference_model.outputs.len();
-    if inputs != 1 || outputs != output_count {
-        return Err(ModelError::Arity {
-            model,
-            expected: 1,
-            expected_outputs: output_count,
-            found: inputs,
-            found_outputs: outputs,
-        });
+    let arity_error = ModelError::Arity {
+        model,
+        expected: 1,
+        expected_outputs: output_count,
+        found: inputs,
+        found_outputs: outputs,
+    };
+    if inputs != 1 {
+        return Err(arity_error);
     }
+    // The input shape is checked before the output count because a wrong input shape
+    // names the mistake better (usually the other model's file).
     check_declared_input(model, &inference_model, input_shape)?;
+    if outputs != output_count {
+        return Err(arity_error);
+    }
 
     let build = |inference_model: InferenceModel| -> TractResult<Plan> {
         inference_model

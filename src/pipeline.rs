@@ -37,7 +37,7 @@ impl PipelineConfig {
     }
 }
 
-/// Why the pipeline failed on a frame.
+/// Error from running the pipeline on a frame.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     #[error("face detection failed: {0}")]

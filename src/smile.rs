@@ -18,7 +18,7 @@ const MODEL: &str = "smile scorer";
 
 const INPUT_SHAPE: [usize; 4] = [1, 1, CROP_SIZE, CROP_SIZE];
 
-/// Why a face could not be scored.
+/// Error from scoring a face.
 #[derive(Debug, thiserror::Error)]
 pub enum SmileError {
     #[error(transparent)]

@@ -2,8 +2,8 @@
 //! made by the product's own detector and alignment code.
 //!
 //! For each scored row of each label file, the image is loaded and padded exactly as
-//! `smile-eval` pads it, the strongest detected face is cropped, and the crop is saved
-//! as PNG under the output folder at the image's relative path with a `.png`
+//! `smile-eval` pads it, and the strongest detected face is cropped. The crop is
+//! saved as PNG under the output folder, at the image's relative path with a `.png`
 //! extension. `crops.csv` in the output folder lists every row with columns
 //! `path,label,source_labels,face_found`: `path` is relative to the output folder,
 //! `source_labels` is the label file's name, and rows with `face_found=0` have no PNG.
@@ -22,7 +22,7 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// The tool reads files, so it has no browser build.
+/// Does nothing: the tool reads files, so it has no browser build.
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 

@@ -1,8 +1,8 @@
 //! SSD anchors of the BlazeFace short-range detector.
 //!
-//! MediaPipe's `SsdAnchorsCalculator` with the options of
-//! `face_detection_short_range.pbtxt` (4 layers, strides 8, 16, 16, 16, one aspect
-//! ratio plus one interpolated scale, fixed anchor size, offset 0.5): consecutive
+//! These are the anchors of MediaPipe's `SsdAnchorsCalculator` with the options of
+//! `face_detection_short_range.pbtxt`: 4 layers, strides 8, 16, 16, 16, one aspect
+//! ratio plus one interpolated scale, fixed anchor size, offset 0.5. Consecutive
 //! layers with the same stride share one grid, and each layer adds two anchors per
 //! cell. That gives a 16x16 grid with 2 anchors per cell followed by an 8x8 grid with
 //! 6, 896 anchors in all, in row-major cell order with a cell's anchors adjacent.
@@ -58,7 +58,7 @@ mod tests {
     }
 
     #[test]
-    fn first_anchors_are_top_left_cell_of_fine_grid() {
+    fn first_anchors_share_top_left_cell() {
         let centers = anchor_centers();
         let expected = Point::new(0.5 / 16.0, 0.5 / 16.0);
         assert_eq!(centers[0], expected);
@@ -76,7 +76,7 @@ mod tests {
     }
 
     #[test]
-    fn last_anchor_is_bottom_right_cell_of_coarse_grid() {
+    fn last_anchor_is_bottom_right_cell() {
         let centers = anchor_centers();
         assert_eq!(centers[ANCHOR_COUNT - 1], Point::new(7.5 / 8.0, 7.5 / 8.0));
     }

@@ -38,7 +38,7 @@ pub fn clipped_sigmoid(logit: f32) -> f32 {
 /// Appends to `faces` every anchor whose score is at least `min_score`, decoded into
 /// frame pixels, and returns how many were appended.
 ///
-/// `regressors` holds [`REGRESSOR_VALUES`] values per anchor and `logits` one per
+/// `regressors` contains [`REGRESSOR_VALUES`] values per anchor and `logits` one per
 /// anchor, in anchor order. Offsets, sizes and keypoints are in input pixels relative
 /// to the anchor centre (MediaPipe's `x_scale = y_scale = w_scale = h_scale = 128`);
 /// `letterbox` maps the result from input pixels back to frame pixels.
@@ -127,7 +127,8 @@ mod tests {
     #[test]
     fn sigmoid_clips_extreme_logits() {
         assert_eq!(clipped_sigmoid(1e9), clipped_sigmoid(LOGIT_CLIP));
-        assert!(clipped_sigmoid(-1e9) > 0.0);
+        assert_eq!(clipped_sigmoid(-1e9), clipped_sigmoid(-LOGIT_CLIP));
+        assert_eq!(clipped_sigmoid(f32::INFINITY), 1.0);
     }
 
     #[test]

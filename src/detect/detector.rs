@@ -17,7 +17,7 @@ const MODEL: &str = "face detector";
 /// Input shape: one 128x128 RGB image, channels last.
 const INPUT_SHAPE: [usize; 4] = [1, INPUT_SIZE, INPUT_SIZE, 3];
 
-/// Why detection failed on a frame.
+/// Error from detecting faces in a frame.
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
     #[error(transparent)]

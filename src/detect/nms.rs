@@ -2,7 +2,7 @@
 
 use crate::face::{FaceBox, Keypoint, Point, Rect};
 
-/// How overlapping candidates are merged.
+/// Merging rule for overlapping candidates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NmsMethod {
     /// Keep the strongest candidate of each overlapping group unchanged.
@@ -141,7 +141,7 @@ mod tests {
     }
 
     #[test]
-    fn weighted_nms_keeps_strongest_score_and_leans_to_its_box() {
+    fn weighted_nms_averages_toward_strongest() {
         let mut faces = vec![face(10.0, 0.6), face(0.0, 0.9)];
         Nms::default().suppress(&mut faces);
         assert_eq!(faces.len(), 1);

@@ -5,7 +5,7 @@
 //! - `eyes` is the midpoint of the two eye keypoints and `mouth` the mouth-centre
 //!   keypoint.
 //! - The crop's vertical axis `down` is perpendicular to the eye line and points from
-//!   the eyes towards the mouth; its horizontal axis is `down` turned a quarter turn
+//!   the eyes towards the mouth. Its horizontal axis is `down` turned a quarter turn
 //!   counter-clockwise in image coordinates. The eye line is therefore level in the
 //!   crop, the mouth is always below the eyes, and a frame with a roll of up to 90
 //!   degrees either way is turned upright.
@@ -14,8 +14,9 @@
 //!   sideways (which shortens the eye distance) or nodding (which shortens the
 //!   eye-to-mouth distance) does not shrink the face in the crop.
 //! - The crop is a square of side [`CROP_SIDE_PER_SCALE`] `* L`, centred on the
-//!   midpoint of `eyes` and `mouth`. With the default constants the eyes sit about
-//!   0.3 of the side from the top and the chin is inside the bottom edge.
+//!   midpoint of `eyes` and `mouth`. On a face whose two distances are equal, the
+//!   eyes then sit 0.29 of the side from the top, the mouth 0.71, and the bottom edge
+//!   lies 0.7 eye-to-mouth distances below the mouth, which leaves room for the chin.
 //! - It is resampled to [`CROP_SIZE`] x [`CROP_SIZE`] pixels with bilinear sampling
 //!   of BT.601 luma, edge pixels repeated outside the frame, and values divided by
 //!   255 into [0, 1].
@@ -27,10 +28,11 @@ use crate::preprocess::letterbox::split_coordinate;
 /// Side of the aligned crop, in pixels.
 pub const CROP_SIZE: usize = 64;
 
-/// Typical ratio of the eye-to-mouth distance to the eye distance on frontal faces,
-/// for BlazeFace keypoints.
-// NOTE: an estimate from the astronaut portrait and a handful of frontal faces; a
-// different value only changes which of the two distances sets the scale.
+/// Ratio of the eye-to-mouth distance to the eye distance taken as typical, for
+/// BlazeFace keypoints.
+// NOTE: the measured median over 1,000 SMILEsmileD faces is 1.09 (5th to 95th
+// percentile 0.92 to 1.20). Changing this value changes the crops, so it moves only
+// together with retraining the smile scorer.
 pub const EYE_MOUTH_PER_EYE_DISTANCE: f32 = 1.0;
 
 /// Crop side as a multiple of the face scale `L`.
@@ -40,14 +42,14 @@ pub const CROP_SIDE_PER_SCALE: f32 = 2.4;
 /// degenerate and cannot define a crop.
 pub const MIN_FACE_SCALE: f32 = 1.0;
 
-/// Why a face cannot be cropped.
+/// Error from computing the crop of a face.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CropError {
     #[error("invalid face keypoints: face scale {scale} pixels is not a finite value of at least {MIN_FACE_SCALE}; pass a face found by the detector")]
     DegenerateKeypoints { scale: f32 },
 }
 
-/// Where the aligned crop lies in the frame.
+/// Position, orientation and size of the aligned crop in the frame.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CropGeometry {
     /// Centre of the crop, in frame pixels.

@@ -3,7 +3,7 @@
 use crate::face::Point;
 use crate::frame::Frame;
 
-/// How frame pixels map into the square detector input: the whole frame is scaled
+/// Mapping of frame pixels into the square detector input. The whole frame is scaled
 /// by `scale` to fit the square, keeping its aspect ratio, and centred, so
 /// `input = frame * scale + offset` on each axis.
 #[derive(Clone, Copy, Debug, PartialEq)]

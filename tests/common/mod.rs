@@ -31,12 +31,12 @@ pub fn load_rgba(path: &Path) -> RgbaImage {
     }
 }
 
-/// The public-domain NASA astronaut portrait (Eileen Collins), 512x512.
+/// Loads the public-domain NASA astronaut portrait (Eileen Collins), 512x512.
 pub fn astronaut() -> RgbaImage {
     load_rgba(&repository_path("tests/fixtures/astronaut.png"))
 }
 
-/// The shared labelled data folder: `SMILE_DATA_DIR`, or `../shared/data` beside the
+/// Finds the labelled data folder: `SMILE_DATA_DIR`, or `../shared/data` beside the
 /// repository. Prints a skip line and returns `None` when it is absent.
 pub fn data_dir() -> Option<PathBuf> {
     let path = std::env::var_os("SMILE_DATA_DIR")

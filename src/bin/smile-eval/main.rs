@@ -27,7 +27,7 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// The tool reads files, so it has no browser build.
+/// Does nothing: the tool reads files, so it has no browser build.
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 
