@@ -1,0 +1,47 @@
+//! The full pipeline, detector then smile scorer, with the shipped models.
+// The images are read with the `image` crate, a native-only dependency.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use smile_sensor::{Frame, Pipeline, PipelineConfig};
+
+fn pipeline() -> Pipeline {
+    let scorer = common::read(&common::repository_path("models/smile_scorer.onnx"));
+    Pipeline::new(
+        &common::detector_bytes(),
+        &scorer,
+        PipelineConfig::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn astronaut_is_one_smiling_face() {
+    let mut pipeline = pipeline();
+    let image = common::astronaut();
+    let faces = pipeline.process(&image.frame().unwrap()).unwrap();
+
+    assert_eq!(faces.len(), 1, "faces: {faces:?}");
+    let smile = faces[0].smile;
+    assert!(
+        pipeline.config().is_smile(smile),
+        "astronaut scored {smile:?}"
+    );
+}
+
+#[test]
+fn image_without_face_yields_no_scores() {
+    let (width, height) = (320u32, 240u32);
+    let pixels: Vec<u8> = (0..width * height)
+        .flat_map(|index| {
+            let shade = ((index % width) * 255 / width) as u8;
+            [shade, shade, 255 - shade, 255]
+        })
+        .collect();
+    let frame = Frame::rgba(&pixels, width, height).unwrap();
+
+    let faces = pipeline().process(&frame).unwrap();
+
+    assert!(faces.is_empty(), "faces: {faces:?}");
+}
