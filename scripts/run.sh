@@ -10,6 +10,9 @@ cd "$repo_root"
 scripts/setup.sh
 echo "run: building the wasm sensor (release; the first build takes a long while)"
 build_wasm_package release
+# The dev profile compiles every dependency at opt-level 3 and shares its build with
+# the tests, so this starts in seconds after a test run. For a long-lived deployment,
+# build with `cargo build --release -p smile-collector`.
 echo "run: building the collector"
-cargo build --release --quiet -p smile-collector
-exec "$CARGO_TARGET_DIR/release/smile-collector" serve --demo-station demo-desk "$@"
+cargo build --quiet --locked -p smile-collector
+exec "$CARGO_TARGET_DIR/debug/smile-collector" serve --demo-station demo-desk "$@"
