@@ -28,8 +28,8 @@ pub const STATION_ID_MAX_LEN: usize = 64;
 /// desk with many faces in view cannot accumulate more than this in one bucket.
 pub const SECONDS_MAX: f64 = 1_000_000.0;
 
-/// Why a report or one of its parts is invalid. Each message names the field and
-/// the accepted values.
+/// Reasons a report or one of its parts is invalid. Each message names the field
+/// and the accepted values.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReportError {
     #[error(
@@ -310,7 +310,7 @@ fn role_seconds_field(role: &'static str) -> &'static str {
     }
 }
 
-/// What one station reports for one bucket: counts and totals, nothing else.
+/// Counts and totals of one station for one bucket, and nothing else.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[serde(try_from = "WireReport", into = "WireReport")]
 pub struct AggregateReport {
@@ -346,7 +346,8 @@ impl AggregateReport {
 
     /// Serialises to the JSON form described by the schema.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a report serialises: it holds only numbers and strings")
+        serde_json::to_string(self)
+            .expect("a report contains only numbers and strings, so it always serialises")
     }
 }
 

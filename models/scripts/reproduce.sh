@@ -4,7 +4,7 @@
 #
 # Usage: models/scripts/reproduce.sh [DATA_DIR]
 #   DATA_DIR  folder with labels/, smilesmiled/, genki4k_crops/ and hardcases/
-#             (default: $SMILE_SENSOR_DATA, else ../shared/data beside the repository)
+#             (default: $SMILE_DATA_DIR, else ../shared/data beside the repository)
 # Writes models/face_detection_short_range.onnx, models/smile_scorer.onnx and,
 # under models/work/, the split label files, the crops, the training log and the
 # evaluation JSON. Needs Python 3.11, npm and cargo; takes about 30 minutes on 2 cores.
@@ -12,7 +12,7 @@ set -euo pipefail
 
 models_dir="$(cd "$(dirname "$0")/.." && pwd)"
 repo_dir="$(dirname "$models_dir")"
-data_dir="${1:-${SMILE_SENSOR_DATA:-$repo_dir/../shared/data}}"
+data_dir="${1:-${SMILE_DATA_DIR:-$repo_dir/../shared/data}}"
 work_dir="$models_dir/work"
 python="$models_dir/.venv/bin/python"
 
