@@ -41,9 +41,12 @@ impl Letterbox {
 /// with values in [-1, 1] (`byte / 127.5 - 1`), the input convention of MediaPipe's
 /// BlazeFace. Padding is black (-1), as MediaPipe pads.
 ///
-/// Each input pixel averages an `n` x `n` grid of bilinear samples over its
-/// footprint in the frame, with `n = ceil(1 / scale)`, so that downscaling a
-/// 640-pixel frame to 128 does not alias.
+/// When the frame is downscaled, each input pixel averages an `n` x `n` grid of
+/// frame pixels spread evenly over its footprint, with `n = ceil(1 / scale)`, so
+/// that downscaling a 640-pixel frame to 128 does not alias. The grid's spacing is
+/// at most one frame pixel, so the average is a box filter that reads each frame
+/// pixel about once. When the frame is not downscaled, each input pixel is one
+/// bilinear sample at its centre.
 ///
 /// `tensor` must hold `side * side * 3` values; the caller allocates it once.
 pub fn letterbox_rgb(frame: &Frame<'_>, side: usize, tensor: &mut [f32]) -> Letterbox {
@@ -57,24 +60,18 @@ pub fn letterbox_rgb(frame: &Frame<'_>, side: usize, tensor: &mut [f32]) -> Lett
     let first_row = letterbox.offset_y.round() as usize;
     let samples_per_axis = (1.0 / letterbox.scale).ceil().max(1.0) as usize;
     let footprint = 1.0 / letterbox.scale;
+    let step = footprint / samples_per_axis as f32;
     let weight = 1.0 / (samples_per_axis * samples_per_axis) as f32 / 127.5;
 
     for row in first_row..(first_row + content_height).min(side) {
         let frame_top = (row as f32 - letterbox.offset_y) * footprint;
         for column in first_column..(first_column + content_width).min(side) {
             let frame_left = (column as f32 - letterbox.offset_x) * footprint;
-            let mut sum = [0.0f32; 3];
-            for sample_y in 0..samples_per_axis {
-                let y = frame_top + (sample_y as f32 + 0.5) * footprint / samples_per_axis as f32;
-                for sample_x in 0..samples_per_axis {
-                    let x =
-                        frame_left + (sample_x as f32 + 0.5) * footprint / samples_per_axis as f32;
-                    let rgb = sample_rgb_bilinear(frame, x, y);
-                    sum[0] += rgb[0];
-                    sum[1] += rgb[1];
-                    sum[2] += rgb[2];
-                }
-            }
+            let sum = if samples_per_axis == 1 {
+                sample_rgb_bilinear(frame, frame_left + 0.5 * step, frame_top + 0.5 * step)
+            } else {
+                box_sum_rgb(frame, frame_left, frame_top, step, samples_per_axis)
+            };
             let base = (row * side + column) * 3;
             for channel in 0..3 {
                 tensor[base + channel] = sum[channel] * weight - 1.0;
@@ -82,6 +79,25 @@ pub fn letterbox_rgb(frame: &Frame<'_>, side: usize, tensor: &mut [f32]) -> Lett
         }
     }
     letterbox
+}
+
+/// Sums the `count` x `count` frame pixels that contain the points
+/// `(left + (i + 0.5) * step, top + (j + 0.5) * step)`. Where such a point is a pixel
+/// centre, as it is for whole-number downscale factors, this equals a bilinear
+/// sample there at a quarter of the reads.
+fn box_sum_rgb(frame: &Frame<'_>, left: f32, top: f32, step: f32, count: usize) -> [f32; 3] {
+    let mut sum = [0u32; 3];
+    for sample_y in 0..count {
+        let y = (top + (sample_y as f32 + 0.5) * step).floor() as i64;
+        for sample_x in 0..count {
+            let x = (left + (sample_x as f32 + 0.5) * step).floor() as i64;
+            let rgb = frame.rgb(x, y);
+            sum[0] += u32::from(rgb[0]);
+            sum[1] += u32::from(rgb[1]);
+            sum[2] += u32::from(rgb[2]);
+        }
+    }
+    sum.map(|channel| channel as f32)
 }
 
 /// Bilinear RGB sample at a continuous position where pixel `(i, j)` covers
@@ -149,6 +165,46 @@ mod tests {
         assert!((tensor[inside] - 1.0).abs() < 1e-5);
         assert!((tensor[inside + 1] + 1.0).abs() < 1e-5);
         assert_eq!(&tensor[(3 * 4) * 3..(3 * 4) * 3 + 3], &[-1.0, -1.0, -1.0]);
+    }
+
+    #[test]
+    fn box_filter_matches_bilinear_grid() {
+        // A 40 x 20 frame into 8 x 8 is a factor of 5: every sample point is a pixel
+        // centre, where a bilinear sample reads exactly one pixel.
+        let pixels: Vec<u8> = (0..40 * 20 * 4)
+            .map(|index| ((index * 37 + index / 160 * 11) % 251) as u8)
+            .collect();
+        let frame = Frame::rgba(&pixels, 40, 20).unwrap();
+        let mut tensor = vec![0.0; 8 * 8 * 3];
+        let letterbox = letterbox_rgb(&frame, 8, &mut tensor);
+        let footprint = 1.0 / letterbox.scale;
+        for row in 2..6 {
+            for column in 0..8 {
+                let left = (column as f32 - letterbox.offset_x) * footprint;
+                let top = (row as f32 - letterbox.offset_y) * footprint;
+                let mut expected = [0.0f32; 3];
+                for sample_y in 0..5 {
+                    for sample_x in 0..5 {
+                        let rgb = sample_rgb_bilinear(
+                            &frame,
+                            left + sample_x as f32 + 0.5,
+                            top + sample_y as f32 + 0.5,
+                        );
+                        for channel in 0..3 {
+                            expected[channel] += rgb[channel] / 25.0 / 127.5;
+                        }
+                    }
+                }
+                for channel in 0..3 {
+                    let found = tensor[(row * 8 + column) * 3 + channel];
+                    assert!(
+                        (found - (expected[channel] - 1.0)).abs() < 1e-4,
+                        "pixel ({column}, {row}) channel {channel}: {found} vs {}",
+                        expected[channel] - 1.0
+                    );
+                }
+            }
+        }
     }
 
     #[test]
