@@ -225,8 +225,8 @@ impl SensorSession {
             .collect()
     }
 
-    /// The role under which `face` may be scored, as [`scoring_roles`](Self::scoring_roles)
-    /// returns it for one face, without allocating.
+    /// Returns the role under which `face` may be scored, as
+    /// [`scoring_roles`](Self::scoring_roles) does for one face, without allocating.
     pub fn scoring_role(
         &self,
         camera: CameraId,

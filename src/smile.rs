@@ -29,8 +29,8 @@ pub enum SmileError {
     OutputOutOfRange { value: f32 },
 }
 
-/// Scores faces for a smile. Owns the optimised model plan, its run state and the input tensor it
-/// reuses from face to face.
+/// Scores faces for a smile. Owns the optimised model plan, its run state and the
+/// input tensor it reuses from face to face.
 pub struct SmileScorer {
     /// The model plan with its run state, reused for every run.
     runner: PlanRunner,

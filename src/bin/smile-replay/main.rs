@@ -9,7 +9,7 @@
 //!
 //! The face detector runs on the frames the product's detection schedule picks;
 //! `--detect-every-frame` runs it on every frame for comparison. `--timings` prints
-//! the time of each stage per frame.
+//! the thread CPU time of each stage per frame.
 //!
 //! Frame times are the start time plus the frame index divided by the frame rate.
 
@@ -213,7 +213,8 @@ mod native {
         timings: Option<Vec<StageSummary>>,
     }
 
-    /// Mean and 95th percentile time per frame of one stage, in milliseconds.
+    /// Mean and 95th percentile thread CPU time per frame of one stage, in
+    /// milliseconds.
     #[derive(Serialize)]
     struct StageSummary {
         stage: &'static str,
