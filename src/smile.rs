@@ -11,7 +11,7 @@ use tract_onnx::prelude::*;
 
 use crate::face::{FaceBox, SmileScore};
 use crate::frame::Frame;
-use crate::model::{load_plan, output_values, run_plan, ModelError, Plan};
+use crate::model::{load_plan, output_values, ModelError, PlanRunner};
 use crate::preprocess::{aligned_crop, CropError, CROP_SIZE};
 
 const MODEL: &str = "smile scorer";
@@ -29,10 +29,11 @@ pub enum SmileError {
     OutputOutOfRange { value: f32 },
 }
 
-/// Scores faces for a smile. Owns the optimised model plan and the input tensor it
-/// reuses from face to face.
+/// Scores faces for a smile. Owns the optimised model plan, its run state and the
+/// input tensor it reuses from face to face.
 pub struct SmileScorer {
-    plan: Plan,
+    /// The model plan with its run state, reused for every run.
+    runner: PlanRunner,
     /// The aligned crop, written in place for every face. It is shared with the plan
     /// only during a run, so later faces reuse it without allocating.
     input: Arc<Tensor>,
@@ -56,31 +57,44 @@ impl SmileScorer {
             source,
         })?;
         Ok(Self {
-            plan,
+            runner: PlanRunner::new(MODEL, &plan)?,
             input: Arc::new(input),
         })
     }
 
     /// Crops `face` out of `frame` and scores it.
     pub fn score(&mut self, frame: &Frame<'_>, face: &FaceBox) -> Result<SmileScore, SmileError> {
-        let as_run_error = |source| ModelError::Run {
-            model: MODEL,
-            source,
-        };
-        {
-            let tensor = Arc::make_mut(&mut self.input);
-            let mut view = tensor.try_as_plain_ram_mut().map_err(as_run_error)?;
-            let values = view.as_slice_mut::<f32>().map_err(as_run_error)?;
-            let crop: &mut [f32; CROP_SIZE * CROP_SIZE] = values
-                .try_into()
-                .map_err(|_| as_run_error(TractError::msg("input tensor has the wrong size")))?;
-            aligned_crop(frame, face, crop)?;
-        }
-        let outputs = run_plan(MODEL, &self.plan, Arc::clone(&self.input).into_tvalue())?;
+        self.crop(frame, face)?;
+        self.score_cropped()
+    }
+
+    /// Writes the aligned crop of `face` into the model's input, the first half of
+    /// [`score`](Self::score), so a caller can time the two halves.
+    pub fn crop(&mut self, frame: &Frame<'_>, face: &FaceBox) -> Result<(), SmileError> {
+        let tensor = Arc::make_mut(&mut self.input);
+        let mut view = tensor.try_as_plain_ram_mut().map_err(as_run_error)?;
+        let values = view.as_slice_mut::<f32>().map_err(as_run_error)?;
+        let crop: &mut [f32; CROP_SIZE * CROP_SIZE] = values
+            .try_into()
+            .map_err(|_| as_run_error(TractError::msg("input tensor has the wrong size")))?;
+        aligned_crop(frame, face, crop)?;
+        Ok(())
+    }
+
+    /// Scores the crop written by the last [`crop`](Self::crop).
+    pub fn score_cropped(&mut self) -> Result<SmileScore, SmileError> {
+        let outputs = self.runner.run(Arc::clone(&self.input).into_tvalue())?;
         let value = output_values(MODEL, &outputs, 0)?
             .first()
             .copied()
             .ok_or_else(|| as_run_error(TractError::msg("output is empty")))?;
         SmileScore::new(value).ok_or(SmileError::OutputOutOfRange { value })
+    }
+}
+
+fn as_run_error(source: TractError) -> ModelError {
+    ModelError::Run {
+        model: MODEL,
+        source,
     }
 }
