@@ -43,12 +43,18 @@ impl ClipEvaluation {
     /// Returns whether every labelled smile was found once, with no false event
     /// and every onset delay below `max_delay_ms`.
     pub fn meets(&self, max_delay_ms: f64) -> bool {
-        self.detected_smiles == self.labelled_smiles
-            && self.false_events == 0
-            && self.split_events == 0
-            && self
-                .max_onset_delay_ms()
-                .is_none_or(|delay| delay < max_delay_ms)
+        self.misses(max_delay_ms) == 0
+    }
+
+    /// Counts the failures against the target: missed labelled smiles, false and
+    /// split events, and onset delays at or above `max_delay_ms`.
+    pub fn misses(&self, max_delay_ms: f64) -> usize {
+        let late = self
+            .onset_delays_ms
+            .iter()
+            .filter(|&&delay| delay >= max_delay_ms)
+            .count();
+        self.missed.len() + self.false_events + self.split_events + late
     }
 
     /// Adds the counts of `other`, for totals over several clips.
@@ -154,6 +160,15 @@ mod tests {
         assert_eq!(evaluation.detected_smiles, 0);
         assert_eq!(evaluation.missed, vec![[1.0, 4.0]]);
         assert_eq!(evaluation.false_events, 1);
+        assert_eq!(evaluation.misses(500.0), 2);
+    }
+
+    #[test]
+    fn late_onset_counts_as_a_miss() {
+        let evaluation = evaluate(&timeline(), &[smile(1.4, 3.9, 1.6)]);
+
+        assert_eq!(evaluation.misses(500.0), 1);
+        assert_eq!(evaluation.misses(700.0), 0);
     }
 
     #[test]

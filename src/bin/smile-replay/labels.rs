@@ -7,9 +7,11 @@
 //! from, optionally cut to seconds A to B of it.
 
 use std::path::Path;
+use std::str::FromStr;
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
+use smile_sensor::roles::Role;
 
 /// What a labelled span shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -30,6 +32,46 @@ pub struct Segment {
     pub start_s: f64,
     pub end_s: f64,
     pub label: SegmentLabel,
+}
+
+/// The labelled spans of the faces of one role in a clip.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RoleLabels {
+    pub role: Role,
+    pub segments: Vec<Segment>,
+}
+
+/// The value of `--role-segments`: `ROLE=SEGMENTS`, where `ROLE` is `client` or
+/// `employee` and `SEGMENTS` has the syntax of the `segments` column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoleSegments {
+    pub role: Role,
+    pub segments: String,
+}
+
+impl FromStr for RoleSegments {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let Some((role, segments)) = text.split_once('=') else {
+            return Err(format!(
+                "invalid value {text:?}: expected ROLE=SEGMENTS, such as employee=0-1.5:neutral;2-10:smile"
+            ));
+        };
+        let role = match role.trim() {
+            "client" => Role::Client,
+            "employee" => Role::Employee,
+            other => {
+                return Err(format!(
+                    "invalid role {other:?}: expected client or employee"
+                ))
+            }
+        };
+        Ok(Self {
+            role,
+            segments: segments.to_owned(),
+        })
+    }
 }
 
 /// One row of the label file.
@@ -63,35 +105,45 @@ pub fn read_video_rows(path: &Path) -> anyhow::Result<Vec<VideoRow>> {
     Ok(rows)
 }
 
-/// Finds the row of a clip by its `path` or by the file name at the end of it.
+/// Finds the row of a clip by its `path`, by the file name at the end of it, or by
+/// that file name without `.xz`, which names a decompressed copy.
 pub fn find_row<'a>(rows: &'a [VideoRow], clip: &str) -> Option<&'a VideoRow> {
     rows.iter()
         .find(|row| row.path == clip)
         .or_else(|| rows.iter().find(|row| row.file_name() == clip))
+        .or_else(|| {
+            rows.iter()
+                .find(|row| row.file_name().strip_suffix(".xz") == Some(clip))
+        })
 }
 
 /// Returns the labelled spans of `row`, following a `same timeline as` reference.
 pub fn segments_of(rows: &[VideoRow], row: &VideoRow) -> anyhow::Result<Vec<Segment>> {
-    let text = row.segments.trim();
+    parse_segments_with_references(rows, &row.path, &row.segments, row.duration_s)
+}
+
+/// Parses the labelled spans in `text`, which comes from `source` and has the
+/// syntax of the `segments` column, including a `same timeline as` reference to a
+/// row of `rows`. `duration_s` is the length of the clip, used by `whole clip:`.
+pub fn parse_segments_with_references(
+    rows: &[VideoRow],
+    source: &str,
+    text: &str,
+    duration_s: f64,
+) -> anyhow::Result<Vec<Segment>> {
+    let text = text.trim();
     if let Some(reference) = text.strip_prefix("same timeline as ") {
         let mut words = reference.split_whitespace();
         let Some(original_name) = words.next() else {
-            bail!(
-                "invalid segments of {}: no clip name after 'same timeline as'",
-                row.path
-            );
+            bail!("invalid segments of {source}: no clip name after 'same timeline as'");
         };
         let Some(original) = find_row(rows, original_name) else {
             bail!(
-                "invalid segments of {}: the clip {original_name} it refers to has no row",
-                row.path
+                "invalid segments of {source}: the clip {original_name} it refers to has no row in the label file"
             );
         };
         if original.segments.trim().starts_with("same timeline as ") {
-            bail!(
-                "invalid segments of {}: a reference to a reference",
-                row.path
-            );
+            bail!("invalid segments of {source}: a reference to a reference");
         }
         let segments = parse_segments(&original.segments, original.duration_s)?;
         return Ok(match words.next().and_then(parse_range) {
@@ -99,7 +151,7 @@ pub fn segments_of(rows: &[VideoRow], row: &VideoRow) -> anyhow::Result<Vec<Segm
             None => segments,
         });
     }
-    parse_segments(text, row.duration_s)
+    parse_segments(text, duration_s)
 }
 
 /// Parses `START-END:LABEL;...` or `whole clip: LABEL`.
@@ -246,6 +298,54 @@ mod tests {
         assert_eq!((segments[0].start_s, segments[0].end_s), (0.0, 2.0));
         assert_eq!(segments[0].label, SegmentLabel::Smile);
         assert_eq!((segments[1].start_s, segments[1].end_s), (2.5, 8.0));
+    }
+
+    #[test]
+    fn decompressed_copy_finds_the_row_of_its_archive() {
+        let rows = [row("videos/y4m/franck_0-10s.y4m.xz", 10.0, "1.0-4.0:smile")];
+        let found = find_row(&rows, "franck_0-10s.y4m").map(|row| row.path.as_str());
+        assert_eq!(found, Some("videos/y4m/franck_0-10s.y4m.xz"));
+        assert!(find_row(&rows, "franck_0-10s").is_none());
+    }
+
+    #[test]
+    fn role_segments_parse_role_and_spans() {
+        let parsed: RoleSegments = "employee=0-1.5:neutral;2.0-10:smile".parse().unwrap();
+        assert_eq!(parsed.role, Role::Employee);
+        assert_eq!(parsed.segments, "0-1.5:neutral;2.0-10:smile");
+
+        let segments = parse_segments_with_references(&[], "test", &parsed.segments, 10.0).unwrap();
+        assert_eq!(segments.len(), 2);
+        assert_eq!(segments[1].label, SegmentLabel::Smile);
+        assert_eq!((segments[1].start_s, segments[1].end_s), (2.0, 10.0));
+    }
+
+    #[test]
+    fn role_segments_reject_unknown_role() {
+        let message = "visitor=0-1:smile".parse::<RoleSegments>().unwrap_err();
+        assert!(message.contains("invalid role \"visitor\""), "{message}");
+
+        let message = "0-1:smile".parse::<RoleSegments>().unwrap_err();
+        assert!(message.contains("expected ROLE=SEGMENTS"), "{message}");
+    }
+
+    #[test]
+    fn role_segments_follow_a_reference_to_a_row() {
+        let rows = [row(
+            "videos/orig/franck.mp4",
+            200.0,
+            "0.0-0.5:neutral;1.0-4.0:smile;4.5-12.0:neutral",
+        )];
+        let segments = parse_segments_with_references(
+            &rows,
+            "--role-segments client",
+            "same timeline as franck.mp4 0-10 s",
+            10.0,
+        )
+        .unwrap();
+
+        assert_eq!(segments.len(), 3);
+        assert_eq!((segments[2].start_s, segments[2].end_s), (4.5, 10.0));
     }
 
     #[test]

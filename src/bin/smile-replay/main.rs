@@ -11,12 +11,19 @@
 //! `--detect-every-frame` runs it on every frame for comparison. `--timings` prints
 //! the thread CPU time of each stage per frame.
 //!
+//! `--role-segments ROLE=SEGMENTS` labels the faces of one role instead, so a clip
+//! with two faces, split into a client and an employee zone by `--config`, is
+//! evaluated for each face. The JSON output has the per-frame scores around each
+//! labelled smile and each event outside one.
+//!
 //! Frame times are the start time plus the frame index divided by the frame rate.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod evaluate;
 #[cfg(not(target_arch = "wasm32"))]
 mod labels;
+#[cfg(not(target_arch = "wasm32"))]
+mod trace;
 #[cfg(not(target_arch = "wasm32"))]
 mod video;
 
@@ -60,7 +67,11 @@ mod native {
     use smile_sensor::{Frame, Pipeline, PipelineConfig, PixelFormat, StageTimes};
 
     use crate::evaluate::{evaluate, ClipEvaluation, DetectedSmile};
-    use crate::labels::{find_row, read_video_rows, segments_of, Segment};
+    use crate::labels::{
+        find_row, parse_segments_with_references, read_video_rows, segments_of, RoleLabels,
+        RoleSegments, VideoRow,
+    };
+    use crate::trace::{score_traces, trace_windows, FrameScores, ScoreTrace, TRACE_MARGIN_S};
     use crate::video::{probe, DecodeOptions, Decoder};
 
     const CAMERA: CameraId = CameraId(0);
@@ -81,6 +92,13 @@ mod native {
         /// row of its own. Only with a single input.
         #[arg(long)]
         clip_id: Option<String>,
+        /// Labelled spans of the faces of one role, as ROLE=SEGMENTS: ROLE is client
+        /// or employee, SEGMENTS has the syntax of the label file's segments column
+        /// (such as 0-1.5:neutral;2-10:smile, or same timeline as NAME A-B s for a
+        /// row of --labels). Repeat it for each role; it replaces the clip's label
+        /// row. Only with a single input.
+        #[arg(long, value_name = "ROLE=SEGMENTS")]
+        role_segments: Vec<RoleSegments>,
         /// Output JSON file with the events, interactions, reports and evaluation.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -174,7 +192,8 @@ mod native {
         detect_reasons: BTreeMap<DetectReason, usize>,
         /// Pipeline stage times of each frame.
         stage_times: Vec<StageTimes>,
-        segments: Option<Vec<Segment>>,
+        /// Labelled spans of each evaluated role; empty when the clip has no labels.
+        labels: Vec<RoleLabels>,
     }
 
     #[derive(Serialize)]
@@ -208,8 +227,7 @@ mod native {
         smiles: Vec<SmileOutput>,
         interactions: Vec<InteractionOutput>,
         reports: Vec<AggregateReport>,
-        segments: Option<Vec<Segment>>,
-        evaluation: Option<ClipEvaluation>,
+        evaluations: Vec<RoleEvaluation>,
         timings: Option<Vec<StageSummary>>,
     }
 
@@ -220,6 +238,18 @@ mod native {
         stage: &'static str,
         mean_ms: f64,
         p95_ms: f64,
+    }
+
+    /// Comparison of the smile events of one role with its labelled spans.
+    #[derive(Serialize)]
+    struct RoleEvaluation {
+        #[serde(flatten)]
+        labels: RoleLabels,
+        evaluation: ClipEvaluation,
+        meets_target: bool,
+        /// Scores of the role's faces around each labelled smile and each event
+        /// outside one.
+        traces: Vec<ScoreTrace>,
     }
 
     #[derive(Serialize)]
@@ -247,6 +277,20 @@ mod native {
                 args.inputs.len()
             );
         }
+        if !args.role_segments.is_empty() && args.inputs.len() != 1 {
+            bail!(
+                "--role-segments needs exactly one input, got {}",
+                args.inputs.len()
+            );
+        }
+        if !args.employee_opt_in
+            && args
+                .role_segments
+                .iter()
+                .any(|labels| labels.role == Role::Employee)
+        {
+            bail!("--role-segments employee=... needs --employee-opt-in, or the employee is not scored");
+        }
         let config = session_config(&args)?;
         let detection = detection_config(&args)?;
         let detector = read_model(&args.detector)?;
@@ -261,9 +305,7 @@ mod native {
         let mut clips = Vec::new();
         for input in &args.inputs {
             let mut clip = decode_clip(&mut pipeline, &config, &detection, &args, input)?;
-            if let Some(rows) = &label_rows {
-                clip.segments = clip_segments(rows, &args, input)?;
-            }
+            clip.labels = clip_labels(label_rows.as_deref(), &args, &clip)?;
             clips.push(clip);
         }
 
@@ -272,10 +314,10 @@ mod native {
         for clip in &clips {
             let output = replay(&config, &args, clip, args.timings)?;
             print_clip(&output, &args);
-            if let Some(evaluation) = &output.evaluation {
+            for role_evaluation in &output.evaluations {
                 totals
                     .get_or_insert_with(ClipEvaluation::default)
-                    .add(evaluation);
+                    .add(&role_evaluation.evaluation);
             }
             outputs.push(output);
         }
@@ -357,21 +399,50 @@ mod native {
         Ok(detection)
     }
 
-    fn clip_segments(
-        rows: &[crate::labels::VideoRow],
+    /// Returns the labels of `clip`: those of `--role-segments`, or else the client
+    /// labels of its row in the label file.
+    fn clip_labels(
+        rows: Option<&[VideoRow]>,
         args: &Args,
-        input: &Path,
-    ) -> anyhow::Result<Option<Vec<Segment>>> {
-        let file_name = input
+        clip: &Clip,
+    ) -> anyhow::Result<Vec<RoleLabels>> {
+        if !args.role_segments.is_empty() {
+            let duration_s = clip.observations.len() as f64 / clip.fps;
+            return args
+                .role_segments
+                .iter()
+                .map(|role_segments| {
+                    let source = format!("--role-segments {role_segments:?}");
+                    let segments = parse_segments_with_references(
+                        rows.unwrap_or_default(),
+                        &source,
+                        &role_segments.segments,
+                        duration_s,
+                    )?;
+                    Ok(RoleLabels {
+                        role: role_segments.role,
+                        segments,
+                    })
+                })
+                .collect();
+        }
+        let Some(rows) = rows else {
+            return Ok(Vec::new());
+        };
+        let file_name = clip
+            .input
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let clip = args.clip_id.as_deref().unwrap_or(&file_name);
-        match find_row(rows, clip) {
-            Some(row) => Ok(Some(segments_of(rows, row)?)),
+        let name = args.clip_id.as_deref().unwrap_or(&file_name);
+        match find_row(rows, name) {
+            Some(row) => Ok(vec![RoleLabels {
+                role: Role::Client,
+                segments: segments_of(rows, row)?,
+            }]),
             None => {
-                eprintln!("smile-replay: no label row for {clip}; pass --clip-id to pick one");
-                Ok(None)
+                eprintln!("smile-replay: no label row for {name}; pass --clip-id to pick one");
+                Ok(Vec::new())
             }
         }
     }
@@ -450,7 +521,7 @@ mod native {
             detector_frames,
             detect_reasons,
             stage_times,
-            segments: None,
+            labels: Vec::new(),
         })
     }
 
@@ -540,10 +611,11 @@ mod native {
                 _ => None,
             })
             .collect();
-        let evaluation = clip
-            .segments
-            .as_ref()
-            .map(|segments| evaluate(segments, &client_smiles(&smiles)));
+        let evaluations = clip
+            .labels
+            .iter()
+            .map(|labels| evaluate_role(config, args, clip, labels, &smiles))
+            .collect();
         Ok(ClipOutput {
             input: clip.input.display().to_string(),
             width: clip.width,
@@ -560,8 +632,7 @@ mod native {
             smiles,
             interactions,
             reports,
-            segments: clip.segments.clone(),
-            evaluation,
+            evaluations,
             timings: with_timings.then(|| summarize_stages(&clip.stage_times, &events_ms)),
         })
     }
@@ -609,6 +680,45 @@ mod native {
         values[rank.clamp(1, values.len()) - 1]
     }
 
+    fn evaluate_role(
+        config: &SessionConfig,
+        args: &Args,
+        clip: &Clip,
+        labels: &RoleLabels,
+        smiles: &[SmileOutput],
+    ) -> RoleEvaluation {
+        let detected = smiles_of_role(smiles, labels.role);
+        let evaluation = evaluate(&labels.segments, &detected);
+        let windows = trace_windows(&labels.segments, &detected, TRACE_MARGIN_S);
+        RoleEvaluation {
+            meets_target: evaluation.meets(args.max_onset_delay_ms),
+            evaluation,
+            labels: labels.clone(),
+            traces: score_traces(&windows, &role_scores(config, clip, labels.role)),
+        }
+    }
+
+    /// Returns the smile scores of the faces of `role` in each frame.
+    fn role_scores(config: &SessionConfig, clip: &Clip, role: Role) -> Vec<FrameScores> {
+        clip.observations
+            .iter()
+            .map(|observation| FrameScores {
+                time_s: observation.offset_ms / 1000.0,
+                scores: observation
+                    .faces
+                    .iter()
+                    .filter(|scored| {
+                        config
+                            .roles
+                            .role_of(CAMERA, clip.width, clip.height, &scored.face.rect)
+                            == Some(role)
+                    })
+                    .map(|scored| scored.smile.get())
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// Pairs each ended smile with the announcement of its start.
     fn smiles_of(events: &[SessionEvent], args: &Args) -> Vec<SmileOutput> {
         events
@@ -638,10 +748,10 @@ mod native {
             .collect()
     }
 
-    fn client_smiles(smiles: &[SmileOutput]) -> Vec<DetectedSmile> {
+    fn smiles_of_role(smiles: &[SmileOutput], role: Role) -> Vec<DetectedSmile> {
         smiles
             .iter()
-            .filter(|smile| smile.role == Role::Client)
+            .filter(|smile| smile.role == role)
             .map(|smile| DetectedSmile {
                 start_s: smile.start_s,
                 end_s: smile.end_s,
@@ -677,6 +787,13 @@ mod native {
         )
     }
 
+    fn role_name(role: Role) -> &'static str {
+        match role {
+            Role::Client => "client",
+            Role::Employee => "employee",
+        }
+    }
+
     fn print_clip(output: &ClipOutput, args: &Args) {
         println!(
             "\n== {} ({}x{}, {:.2} fps, {} frames, faces in {}, detector on {})",
@@ -704,10 +821,7 @@ mod native {
         }
         if !args.quiet {
             for smile in &output.smiles {
-                let role = match smile.role {
-                    Role::Client => "client",
-                    Role::Employee => "employee",
-                };
+                let role = role_name(smile.role);
                 let confirmed = smile
                     .confirmed_s
                     .map_or_else(|| "-".to_owned(), |at| format!("{at:.2} s"));
@@ -729,8 +843,12 @@ mod native {
                 println!("report: {}", report.to_json());
             }
         }
-        if let Some(evaluation) = &output.evaluation {
-            println!("{}", describe(evaluation, args.max_onset_delay_ms));
+        for role_evaluation in &output.evaluations {
+            println!(
+                "{}: {}",
+                role_name(role_evaluation.labels.role),
+                describe(&role_evaluation.evaluation, args.max_onset_delay_ms)
+            );
         }
     }
 
@@ -743,7 +861,7 @@ mod native {
     ) -> anyhow::Result<Vec<SweepResult>> {
         let labelled: Vec<&Clip> = clips
             .iter()
-            .filter(|clip| clip.segments.is_some())
+            .filter(|clip| !clip.labels.is_empty())
             .collect();
         if labelled.is_empty() {
             bail!("--sweep needs --labels and at least one clip with a label row");
@@ -754,7 +872,7 @@ mod native {
                 if exit >= enter {
                     continue;
                 }
-                for min_smile_ms in [0u32, 100, 200, 300] {
+                for min_smile_ms in [0u32, 100, 200, 300, 400] {
                     for release_ms in [200u32, 400, 600, 800, 1000] {
                         let smile = SmileEventConfig {
                             enter_threshold: enter,
@@ -770,9 +888,9 @@ mod native {
                         let mut meets = true;
                         for clip in &labelled {
                             let output = replay(&candidate, args, clip, false)?;
-                            if let Some(evaluation) = &output.evaluation {
-                                meets &= evaluation.meets(args.max_onset_delay_ms);
-                                totals.add(evaluation);
+                            for role_evaluation in &output.evaluations {
+                                meets &= role_evaluation.meets_target;
+                                totals.add(&role_evaluation.evaluation);
                             }
                         }
                         results.push(SweepResult {
@@ -795,16 +913,49 @@ mod native {
             passing.len(),
             results.len()
         );
-        for result in passing {
+        let listed = if passing.is_empty() {
+            let closest = closest_settings(&results, args.max_onset_delay_ms);
             println!(
-                "enter {:.2} exit {:.2} min_smile_ms {} release_ms {}: max onset delay {:.0} ms",
+                "the {} settings with the fewest misses (missed smiles, false, split and late events):",
+                closest.len()
+            );
+            closest
+        } else {
+            passing
+        };
+        for result in listed {
+            println!(
+                "enter {:.2} exit {:.2} min_smile_ms {} release_ms {}: missed {}, false {}, split {}, max onset delay {:.0} ms",
                 result.smile.enter_threshold,
                 result.smile.exit_threshold,
                 result.smile.min_smile_ms,
                 result.smile.release_ms,
+                result.totals.missed.len(),
+                result.totals.false_events,
+                result.totals.split_events,
                 result.max_onset_delay_ms.unwrap_or(f64::NAN)
             );
         }
         Ok(results)
+    }
+
+    /// Number of settings listed when none meets the target.
+    const CLOSEST_LISTED: usize = 20;
+
+    /// Returns the settings with the fewest misses, then the lowest maximum onset
+    /// delay.
+    fn closest_settings(results: &[SweepResult], max_delay_ms: f64) -> Vec<&SweepResult> {
+        let mut ranked: Vec<&SweepResult> = results.iter().collect();
+        ranked.sort_by(|a, b| {
+            let misses = a
+                .totals
+                .misses(max_delay_ms)
+                .cmp(&b.totals.misses(max_delay_ms));
+            let delay_a = a.max_onset_delay_ms.unwrap_or(f64::INFINITY);
+            let delay_b = b.max_onset_delay_ms.unwrap_or(f64::INFINITY);
+            misses.then(delay_a.total_cmp(&delay_b))
+        });
+        ranked.truncate(CLOSEST_LISTED);
+        ranked
     }
 }
