@@ -38,7 +38,7 @@ for model in face_detection_short_range.onnx smile_scorer.onnx; do
 done
 
 log "building the wasm package (release)"
-build_wasm_package release
+build_wasm_package
 
 collector="${SMILE_COLLECTOR_BIN:-$CARGO_TARGET_DIR/debug/smile-collector}"
 if [[ ! -x "$collector" ]]; then
