@@ -79,9 +79,9 @@ cp "$ort_dist"/ort.wasm.min.mjs "$ort_dist"/ort-wasm-simd-threaded.mjs "$ort_dis
     www/vendor/onnxruntime-web/
 
 log "decompressing the clips into $workdir"
-xz -dc "$one_face" > "$workdir/one.y4m"
-xz -dc "$two_faces" > "$workdir/two.y4m"
+xz -dc "$one_face" > "$workdir/one-face.y4m"
+xz -dc "$two_faces" > "$workdir/two-faces.y4m"
 
 node bench/run.mjs --collector "$collector" --workdir "$workdir" --out "$out" \
-    --source "one=$workdir/one.y4m" --source "two=$workdir/two.y4m" \
+    --source "1=$workdir/one-face.y4m" --source "2=$workdir/two-faces.y4m" \
     --seconds "$seconds" --rates "$rates" --memory-minutes "$memory_minutes"

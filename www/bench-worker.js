@@ -36,9 +36,5 @@ channel.addEventListener("message", async (event) => {
   // The package is already initialised by sensor-worker.js, so init() returns
   // the same instance and its memory.
   const wasm = await init();
-  channel.postMessage({
-    type: "memory",
-    wasmBytes: wasm.memory.buffer.byteLength,
-    jsHeapBytes: performance.memory?.usedJSHeapSize ?? null,
-  });
+  channel.postMessage({ type: "memory", wasmBytes: wasm.memory.buffer.byteLength });
 });

@@ -5,7 +5,7 @@
 // onnxruntime-web (wasm backend, one thread, no proxy worker) on the same input
 // tensors, in this page's main thread, one runtime after the other per iteration.
 //
-// URL: bench.html?seconds=20&warmup=3&memoryMinutes=0&sampleSeconds=30&models=1&iterations=50
+// URL: bench.html?seconds=20&warmup=3&memoryMinutes=0&sampleSeconds=30&models=1&iterations=100
 // followed by the fragment of the kiosk URL the collector prints
 // (#station=NAME&token=TOKEN). scripts/bench-browser.sh opens it in headless
 // Chromium and reads window.benchResult once document.body.dataset.state is
@@ -52,19 +52,20 @@ function readParameters() {
     memoryMinutes: number("memoryMinutes", 0),
     sampleSeconds: Math.max(1, number("sampleSeconds", 30)),
     compareModels: query.get("models") !== "0",
-    iterations: Math.max(1, number("iterations", 50)),
+    iterations: Math.max(1, number("iterations", 100)),
   };
 }
 
-// Returns the mean and the 95th percentile (nearest rank) of `values`.
+// Returns the mean, the median and the 95th percentile (nearest rank) of `values`.
 function summarize(values) {
   if (values.length === 0) {
-    return { mean: null, p95: null, count: 0 };
+    return { mean: null, median: null, p95: null, count: 0 };
   }
   const sorted = [...values].sort((a, b) => a - b);
   const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+  const median = sorted[Math.ceil(0.5 * sorted.length) - 1];
   const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1];
-  return { mean, p95, count: sorted.length };
+  return { mean, median, p95, count: sorted.length };
 }
 
 // Summarises the frame records. Every timing field whose name ends in "Ms" is a
@@ -139,7 +140,6 @@ async function sampleMemory(channel, pageWasm, startedMs) {
     pageJsHeapBytes: performance.memory?.usedJSHeapSize ?? null,
     pageWasmBytes: pageWasm.memory.buffer.byteLength,
     workerWasmBytes: worker.wasmBytes,
-    workerJsHeapBytes: worker.jsHeapBytes,
   };
 }
 
@@ -277,7 +277,8 @@ async function compareModel(ort, file, iterations) {
     bytes: bytes.length,
     ours,
     onnxruntimeWeb: theirs,
-    ratio: theirs.mean / ours.mean,
+    // Medians, because other processes on a shared machine stretch single runs.
+    ratio: theirs.median / ours.median,
     outputValues: oursOutput.length,
     sameOutputLength: oursOutput.length === theirsOutput.length,
     largestDifference,
@@ -340,8 +341,8 @@ function render(result) {
   for (const model of result.models?.models ?? []) {
     addRow($("model-rows"), [
       model.file,
-      format(model.ours.mean),
-      format(model.onnxruntimeWeb.mean),
+      format(model.ours.median),
+      format(model.onnxruntimeWeb.median),
       format(model.ratio),
       model.largestDifference.toExponential(1),
     ]);
