@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 
-import { launchChromium, startCollector } from "../tests/e2e/browser-harness.mjs";
+import { collectPageErrors, launchChromium, startCollector } from "../tests/e2e/browser-harness.mjs";
 
 const STATION = "bench-desk";
 const SIZES = [
@@ -96,13 +96,7 @@ async function runPage(origin, fragment, clip, query, timeoutMs) {
   try {
     const context = await browser.newContext({ locale: "en-GB" });
     const page = await context.newPage();
-    const consoleErrors = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") {
-        consoleErrors.push(message.text());
-      }
-    });
-    page.on("pageerror", (error) => consoleErrors.push(String(error)));
+    const consoleErrors = collectPageErrors(page);
     await page.goto(`${origin}/bench.html?${new URLSearchParams(query)}#${fragment}`);
     await page.waitForFunction(() => document.body.dataset.state !== undefined, null, { timeout: timeoutMs });
     const result = await page.evaluate(() => window.benchResult);

@@ -59,12 +59,7 @@ trap 'rm -rf "$workdir"' EXIT
 log "building the wasm package (release)"
 build_wasm_package release
 
-collector="${SMILE_COLLECTOR_BIN:-$CARGO_TARGET_DIR/debug/smile-collector}"
-if [[ ! -x "$collector" ]]; then
-    log "building the collector"
-    cargo build --quiet --locked -p smile-collector
-    collector="$CARGO_TARGET_DIR/debug/smile-collector"
-fi
+collector="$(collector_binary)"
 
 if [[ ! -d node_modules/playwright-core ]]; then
     log "installing the test tools of package-lock.json"

@@ -53,6 +53,18 @@ export function startCollector({ binary, workdir, station }) {
   });
 }
 
+// Returns a list that fills with the page's console errors and uncaught exceptions.
+export function collectPageErrors(page) {
+  const errors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") {
+      errors.push(message.text());
+    }
+  });
+  page.on("pageerror", (error) => errors.push(String(error)));
+  return errors;
+}
+
 // Launches headless /usr/bin/chromium in a fresh profile with a fake camera that
 // plays `clip` (an absolute path to a Y4M file) in a loop and grants camera access
 // without a prompt. `extraArgs` are added to the command line.

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { launchChromium, startCollector } from "./browser-harness.mjs";
+import { collectPageErrors, launchChromium, startCollector } from "./browser-harness.mjs";
 import { loadSchema, validate } from "./report-schema.mjs";
 
 const COLLECTOR = process.env.SMILE_COLLECTOR_BIN;
@@ -102,13 +102,7 @@ test("kiosk counts the labelled smile and the collector stores it", async () => 
   });
 
   const page = await context.newPage();
-  const consoleErrors = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") {
-      consoleErrors.push(message.text());
-    }
-  });
-  page.on("pageerror", (error) => consoleErrors.push(String(error)));
+  const consoleErrors = collectPageErrors(page);
 
   await page.goto(kioskUrl);
   assert.equal(new URL(page.url()).hash, "", "the kiosk removes the token from the address bar");
