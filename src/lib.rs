@@ -23,6 +23,7 @@ pub mod interaction;
 pub mod preprocess;
 pub mod report;
 pub mod roles;
+pub mod schedule;
 pub mod session;
 pub mod smile_events;
 pub mod time;
@@ -42,4 +43,6 @@ pub use frame::{Frame, FrameError, PixelFormat};
 #[cfg(feature = "vision")]
 pub use model::ModelError;
 #[cfg(feature = "vision")]
-pub use pipeline::{Pipeline, PipelineConfig, PipelineError, DEFAULT_SMILE_THRESHOLD};
+pub use pipeline::{
+    Pipeline, PipelineConfig, PipelineError, Stage, StageTimes, DEFAULT_SMILE_THRESHOLD,
+};

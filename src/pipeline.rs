@@ -1,10 +1,16 @@
 //! The per-frame vision pipeline: find every face, then score each for a smile.
+//!
+//! [`Pipeline::analyze`] is the product's per-frame path: it runs the detector only
+//! on the frames a [`DetectionSchedule`] picks and scores the followed faces on
+//! every frame.
 
 use crate::detect::{DetectError, FaceDetector, Nms};
 use crate::face::{FaceBox, ScoredFace, SmileScore};
 use crate::frame::Frame;
 use crate::model::ModelError;
+use crate::schedule::{Decision, DetectionSchedule};
 use crate::smile::{SmileError, SmileScorer};
+use crate::time::Timestamp;
 
 /// Settings of the vision pipeline.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -46,11 +52,59 @@ pub enum PipelineError {
     Smile(#[from] SmileError),
 }
 
+/// A stage of [`Pipeline::analyze`], reported to the caller's timer when it ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Luma thumbnail and change check of the detection schedule.
+    ChangeCheck,
+    /// Letterboxing the frame into the detector's input.
+    Letterbox,
+    /// The detector model, decoding and suppression.
+    Detector,
+    /// The keypoint-aligned crop of one face.
+    Crop,
+    /// The smile scorer model on one crop.
+    Scorer,
+}
+
+/// Time spent in the stages of one or more frames, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StageTimes {
+    /// [`Stage::ChangeCheck`].
+    pub change_check_ms: f64,
+    /// [`Stage::Letterbox`] and [`Stage::Crop`].
+    pub preprocess_ms: f64,
+    /// [`Stage::Detector`].
+    pub detector_ms: f64,
+    /// [`Stage::Scorer`].
+    pub scorer_ms: f64,
+}
+
+impl StageTimes {
+    /// Adds `milliseconds` to the field of `stage`.
+    pub fn add(&mut self, stage: Stage, milliseconds: f64) {
+        let field = match stage {
+            Stage::ChangeCheck => &mut self.change_check_ms,
+            Stage::Letterbox | Stage::Crop => &mut self.preprocess_ms,
+            Stage::Detector => &mut self.detector_ms,
+            Stage::Scorer => &mut self.scorer_ms,
+        };
+        *field += milliseconds;
+    }
+
+    /// Sum of all stages.
+    pub fn total_ms(&self) -> f64 {
+        self.change_check_ms + self.preprocess_ms + self.detector_ms + self.scorer_ms
+    }
+}
+
 /// Face detector and smile scorer, each with its plan built once at construction.
 pub struct Pipeline {
     detector: FaceDetector,
     scorer: SmileScorer,
     config: PipelineConfig,
+    /// Faces of the last detection run by `analyze`, kept to reuse its capacity.
+    detected: Vec<FaceBox>,
 }
 
 impl Pipeline {
@@ -64,6 +118,7 @@ impl Pipeline {
             detector: FaceDetector::with_nms(detector_bytes, config.nms)?,
             scorer: SmileScorer::new(scorer_bytes)?,
             config,
+            detected: Vec::new(),
         })
     }
 
@@ -95,5 +150,50 @@ impl Pipeline {
             scored.push(ScoredFace { face, smile });
         }
         Ok(scored)
+    }
+
+    /// Runs on `frame`, taken at `now`, the work that `schedule` decides: the
+    /// detector when it is due, then the smile scorer on each followed face for
+    /// which `should_score` returns true, appending the results to `scored`.
+    ///
+    /// Calls `lap` at the end of each stage, so the caller can time the stages with
+    /// its own clock. A face whose keypoints cannot be cropped is skipped with a
+    /// warning; a model failure is returned as an error.
+    pub fn analyze(
+        &mut self,
+        frame: &Frame<'_>,
+        now: Timestamp,
+        schedule: &mut DetectionSchedule,
+        mut should_score: impl FnMut(&FaceBox) -> bool,
+        scored: &mut Vec<ScoredFace>,
+        mut lap: impl FnMut(Stage),
+    ) -> Result<Decision, PipelineError> {
+        let decision = schedule.decide(frame, now);
+        lap(Stage::ChangeCheck);
+        if let Decision::Detect(reason) = decision {
+            let letterbox = self.detector.letterbox(frame).map_err(DetectError::from)?;
+            lap(Stage::Letterbox);
+            self.detector
+                .detect_letterboxed(&letterbox, &mut self.detected)?;
+            lap(Stage::Detector);
+            log::trace!("detector ran ({reason:?}): {} faces", self.detected.len());
+            schedule.record_detection(now, &self.detected);
+        }
+
+        for face in schedule.followed_faces() {
+            if !should_score(face) {
+                continue;
+            }
+            let cropped = self.scorer.crop(frame, face);
+            lap(Stage::Crop);
+            if let Err(error) = cropped {
+                log::warn!("skipped a face that could not be cropped: {error}");
+                continue;
+            }
+            let smile = self.scorer.score_cropped()?;
+            lap(Stage::Scorer);
+            scored.push(ScoredFace { face: *face, smile });
+        }
+        Ok(decision)
     }
 }

@@ -225,6 +225,18 @@ impl SensorSession {
             .collect()
     }
 
+    /// The role under which `face` may be scored, as [`scoring_roles`](Self::scoring_roles)
+    /// returns it for one face, without allocating.
+    pub fn scoring_role(
+        &self,
+        camera: CameraId,
+        frame_width: u32,
+        frame_height: u32,
+        face: &FaceBox,
+    ) -> Option<Role> {
+        self.counted_role(camera, frame_width, frame_height, face)
+    }
+
     fn counted_role(
         &self,
         camera: CameraId,

@@ -63,24 +63,37 @@ impl SmileScorer {
 
     /// Crops `face` out of `frame` and scores it.
     pub fn score(&mut self, frame: &Frame<'_>, face: &FaceBox) -> Result<SmileScore, SmileError> {
-        let as_run_error = |source| ModelError::Run {
-            model: MODEL,
-            source,
-        };
-        {
-            let tensor = Arc::make_mut(&mut self.input);
-            let mut view = tensor.try_as_plain_ram_mut().map_err(as_run_error)?;
-            let values = view.as_slice_mut::<f32>().map_err(as_run_error)?;
-            let crop: &mut [f32; CROP_SIZE * CROP_SIZE] = values
-                .try_into()
-                .map_err(|_| as_run_error(TractError::msg("input tensor has the wrong size")))?;
-            aligned_crop(frame, face, crop)?;
-        }
+        self.crop(frame, face)?;
+        self.score_cropped()
+    }
+
+    /// Writes the aligned crop of `face` into the model's input, the first half of
+    /// [`score`](Self::score), so a caller can time the two halves.
+    pub fn crop(&mut self, frame: &Frame<'_>, face: &FaceBox) -> Result<(), SmileError> {
+        let tensor = Arc::make_mut(&mut self.input);
+        let mut view = tensor.try_as_plain_ram_mut().map_err(as_run_error)?;
+        let values = view.as_slice_mut::<f32>().map_err(as_run_error)?;
+        let crop: &mut [f32; CROP_SIZE * CROP_SIZE] = values
+            .try_into()
+            .map_err(|_| as_run_error(TractError::msg("input tensor has the wrong size")))?;
+        aligned_crop(frame, face, crop)?;
+        Ok(())
+    }
+
+    /// Scores the crop written by the last [`crop`](Self::crop).
+    pub fn score_cropped(&mut self) -> Result<SmileScore, SmileError> {
         let outputs = run_plan(MODEL, &self.plan, Arc::clone(&self.input).into_tvalue())?;
         let value = output_values(MODEL, &outputs, 0)?
             .first()
             .copied()
             .ok_or_else(|| as_run_error(TractError::msg("output is empty")))?;
         SmileScore::new(value).ok_or(SmileError::OutputOutOfRange { value })
+    }
+}
+
+fn as_run_error(source: TractError) -> ModelError {
+    ModelError::Run {
+        model: MODEL,
+        source,
     }
 }

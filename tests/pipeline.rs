@@ -4,7 +4,9 @@
 
 mod common;
 
-use smile_sensor::{Frame, Pipeline, PipelineConfig};
+use smile_sensor::schedule::{Decision, DetectionSchedule, DetectionScheduleConfig};
+use smile_sensor::time::Timestamp;
+use smile_sensor::{Frame, Pipeline, PipelineConfig, Stage};
 
 fn pipeline() -> Pipeline {
     let scorer = common::read(&common::repository_path("models/smile_scorer.onnx"));
@@ -44,4 +46,76 @@ fn image_without_face_yields_no_scores() {
     let faces = pipeline().process(&frame).unwrap();
 
     assert!(faces.is_empty(), "faces: {faces:?}");
+}
+
+#[test]
+fn scheduled_analysis_detects_once_and_scores_every_frame() {
+    let mut pipeline = pipeline();
+    let image = common::astronaut();
+    let frame = image.frame().unwrap();
+    let expected = pipeline.process(&frame).unwrap();
+    let config = DetectionScheduleConfig::default();
+    let mut schedule = DetectionSchedule::new(config.clone()).unwrap();
+
+    // Half an interval of a 30 fps camera on a still image.
+    let frames = config.max_interval_ms / 2 / 33;
+    let mut detections = 0;
+    let mut stages = Vec::new();
+    for index in 0..frames {
+        let at = Timestamp::from_unix_ms(f64::from(index) * 33.0).unwrap();
+        let mut scored = Vec::new();
+        let decision = pipeline
+            .analyze(
+                &frame,
+                at,
+                &mut schedule,
+                |_| true,
+                &mut scored,
+                |stage| stages.push(stage),
+            )
+            .unwrap();
+        if matches!(decision, Decision::Detect(_)) {
+            detections += 1;
+        }
+        assert_eq!(scored, expected, "frame {index}");
+    }
+
+    assert_eq!(detections, 1);
+    assert_eq!(
+        stages[..5],
+        [
+            Stage::ChangeCheck,
+            Stage::Letterbox,
+            Stage::Detector,
+            Stage::Crop,
+            Stage::Scorer
+        ]
+    );
+    assert_eq!(
+        stages[5..8],
+        [Stage::ChangeCheck, Stage::Crop, Stage::Scorer]
+    );
+}
+
+#[test]
+fn scheduled_analysis_scores_only_selected_faces() {
+    let mut pipeline = pipeline();
+    let image = common::astronaut();
+    let frame = image.frame().unwrap();
+    let mut schedule = DetectionSchedule::new(DetectionScheduleConfig::default()).unwrap();
+    let mut scored = Vec::new();
+
+    pipeline
+        .analyze(
+            &frame,
+            Timestamp::from_unix_ms(0.0).unwrap(),
+            &mut schedule,
+            |_| false,
+            &mut scored,
+            |_| {},
+        )
+        .unwrap();
+
+    assert_eq!(schedule.followed_faces().len(), 1);
+    assert!(scored.is_empty(), "scored: {scored:?}");
 }

@@ -97,15 +97,39 @@ impl FaceDetector {
         frame: &Frame<'_>,
         faces: &mut Vec<FaceBox>,
     ) -> Result<(), DetectError> {
+        let letterbox = self.letterbox(frame)?;
+        self.detect_letterboxed(&letterbox, faces)
+    }
+
+    /// Letterboxes `frame` into the model's input, the first half of
+    /// [`detect_into`](Self::detect_into), so a caller can time the two halves.
+    pub fn letterbox(&mut self, frame: &Frame<'_>) -> Result<Letterbox, ModelError> {
+        let as_run_error = |source| ModelError::Run {
+            model: MODEL,
+            source,
+        };
+        let tensor = Arc::make_mut(&mut self.input);
+        let mut view = tensor.try_as_plain_ram_mut().map_err(as_run_error)?;
+        let values = view.as_slice_mut::<f32>().map_err(as_run_error)?;
+        Ok(letterbox_rgb(frame, INPUT_SIZE, values))
+    }
+
+    /// Runs the model on the input written by [`letterbox`](Self::letterbox) and
+    /// replaces the contents of `faces` with the faces found, in frame pixels.
+    pub fn detect_letterboxed(
+        &mut self,
+        letterbox: &Letterbox,
+        faces: &mut Vec<FaceBox>,
+    ) -> Result<(), DetectError> {
         faces.clear();
-        let (outputs, letterbox) = self.run(frame)?;
+        let outputs = run_plan(MODEL, &self.plan, Arc::clone(&self.input).into_tvalue())?;
         let regressors = output_values(MODEL, &outputs, self.regressors_output)?;
         let logits = output_values(MODEL, &outputs, self.classificators_output)?;
         decode_candidates(
             regressors,
             logits,
             &self.anchors,
-            &letterbox,
+            letterbox,
             self.nms.min_score,
             faces,
         )?;
@@ -129,16 +153,7 @@ impl FaceDetector {
     }
 
     fn run(&mut self, frame: &Frame<'_>) -> Result<(TVec<TValue>, Letterbox), ModelError> {
-        let as_run_error = |source| ModelError::Run {
-            model: MODEL,
-            source,
-        };
-        let letterbox = {
-            let tensor = Arc::make_mut(&mut self.input);
-            let mut view = tensor.try_as_plain_ram_mut().map_err(as_run_error)?;
-            let values = view.as_slice_mut::<f32>().map_err(as_run_error)?;
-            letterbox_rgb(frame, INPUT_SIZE, values)
-        };
+        let letterbox = self.letterbox(frame)?;
         let outputs = run_plan(MODEL, &self.plan, Arc::clone(&self.input).into_tvalue())?;
         Ok((outputs, letterbox))
     }

@@ -90,8 +90,20 @@ export interface SensorOptions {
 /** A rectangle in fractions (0 to 1) of the frame, origin at the top-left corner. */
 export interface Zone { x: number; y: number; width: number; height: number }
 
-/** Inference time of one frame, in milliseconds. */
-export interface FrameTimings { detectorMs: number; scorerMs: number; totalMs: number }
+/**
+ * Time spent on one frame (or the mean over frames) per stage, in milliseconds.
+ * `detectorRuns` is 0 or 1 for one frame and the fraction of frames for a mean.
+ */
+export interface FrameTimings {
+  frameCopyMs: number;
+  changeCheckMs: number;
+  preprocessMs: number;
+  detectorMs: number;
+  scorerMs: number;
+  eventsMs: number;
+  totalMs: number;
+  detectorRuns: number;
+}
 
 /** Counters returned by `SmileSensor.stats()`. */
 export interface SensorStats {

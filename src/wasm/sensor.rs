@@ -21,6 +21,7 @@ use super::options::{role_name, SensorConfig};
 use super::protocol::{FinishedReport, FrameTimings, FromWorker, WorkerConfig};
 use super::queue::{QueuedReport, ReportQueue, DEFAULT_DATABASE};
 use crate::roles::Role;
+use crate::schedule::DetectionScheduleConfig;
 
 /// How often the worker is asked to close finished buckets while no frames arrive
 /// (paused, hidden, no camera), in milliseconds.
@@ -53,9 +54,9 @@ pub struct SensorStats {
     pub reports_pending: u64,
     /// Time the worker took to load the models, in milliseconds.
     pub model_load_ms: Option<f64>,
-    /// Inference time of the last frame.
+    /// Per-stage time of the last frame.
     pub last_frame: Option<FrameTimings>,
-    /// Mean inference time over all analysed frames.
+    /// Mean per-stage time over all analysed frames.
     pub mean_frame: Option<FrameTimings>,
 }
 
@@ -468,6 +469,7 @@ impl Shared {
         let config = WorkerConfig {
             models_url: absolute_url(&self.config.models_url)?,
             session: self.config.session_config(),
+            detection: DetectionScheduleConfig::default(),
         };
         let init = js_sys::Object::new();
         Reflect::set(&init, &"type".into(), &"init".into())?;
@@ -565,18 +567,12 @@ impl Shared {
         }
         {
             let mut sum = self.timing_sum.borrow_mut();
-            sum.detector_ms += timings.detector_ms;
-            sum.scorer_ms += timings.scorer_ms;
-            sum.total_ms += timings.total_ms;
+            sum.add(&timings);
             let mut stats = self.stats.borrow_mut();
             stats.frames_analyzed += 1;
             let frames = stats.frames_analyzed as f64;
             stats.last_frame = Some(timings);
-            stats.mean_frame = Some(FrameTimings {
-                detector_ms: sum.detector_ms / frames,
-                scorer_ms: sum.scorer_ms / frames,
-                total_ms: sum.total_ms / frames,
-            });
+            stats.mean_frame = Some(sum.mean_over(frames));
             for role in smiles {
                 match role {
                     Role::Client => stats.client_smiles += 1,

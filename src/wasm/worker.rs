@@ -1,6 +1,7 @@
 //! `InferenceWorker`: the face detector, the smile scorer and the counting session,
 //! run inside the module worker `www/sensor-worker.js`.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -12,9 +13,10 @@ use super::frame::BitmapReader;
 use super::protocol::{FinishedReport, FrameTimings, WorkerConfig};
 use crate::face::ScoredFace;
 use crate::roles::{CameraId, Role};
+use crate::schedule::{Decision, DetectionSchedule, DetectionScheduleConfig};
 use crate::session::{SensorSession, SessionEvent};
 use crate::time::Timestamp;
-use crate::{Pipeline, PipelineConfig};
+use crate::{Pipeline, PipelineConfig, StageTimes};
 
 /// Result of `analyze` for one frame: counts and timings, never a face position or
 /// a score.
@@ -38,6 +40,11 @@ pub struct InferenceWorker {
     /// Latest timestamp passed to the session per camera. The session needs
     /// non-decreasing times, but the wall clock can step back when it is adjusted.
     last_timestamp: BTreeMap<u32, f64>,
+    detection: DetectionScheduleConfig,
+    /// When the detector runs, per camera.
+    schedules: BTreeMap<u32, DetectionSchedule>,
+    /// Scored faces of the current frame, kept to reuse its capacity.
+    scored: Vec<ScoredFace>,
 }
 
 #[wasm_bindgen]
@@ -57,17 +64,25 @@ impl InferenceWorker {
             .map_err(|error| JsError::new(&format!("loading the models failed: {error}")))?;
         let session =
             SensorSession::new(config.session).map_err(|error| JsError::new(&error.to_string()))?;
+        config
+            .detection
+            .validate()
+            .map_err(|error| JsError::new(&error.to_string()))?;
         Ok(Self {
             pipeline,
             session,
             reader: BitmapReader::default(),
             last_timestamp: BTreeMap::new(),
+            detection: config.detection,
+            schedules: BTreeMap::new(),
+            scored: Vec::new(),
         })
     }
 
-    /// Detects the faces in `bitmap`, scores those the session may score, and
-    /// counts them as frame of `camera` taken at `timestamp_ms` (milliseconds since
-    /// the Unix epoch). The caller closes the bitmap.
+    /// Analyses `bitmap` as a frame of `camera` taken at `timestamp_ms`
+    /// (milliseconds since the Unix epoch): runs the face detector when the
+    /// camera's detection schedule calls for it, scores the followed faces the
+    /// session may score, and counts them. The caller closes the bitmap.
     pub fn analyze(
         &mut self,
         bitmap: &ImageBitmap,
@@ -82,48 +97,66 @@ impl InferenceWorker {
         let frame = image
             .frame()
             .map_err(|error| JsError::new(&error.to_string()))?;
-
-        let detect_started = now_ms();
-        let faces = self
-            .pipeline
-            .detect(&frame)
-            .map_err(|error| JsError::new(&error.to_string()))?;
-        let detect_ended = now_ms();
-
-        let camera_id = CameraId(camera);
-        let roles = self
-            .session
-            .scoring_roles(camera_id, image.width, image.height, &faces);
-        let mut scored = Vec::with_capacity(faces.len());
-        for (face, role) in faces.iter().zip(&roles) {
-            if role.is_none() {
-                continue;
-            }
-            let smile = self
-                .pipeline
-                .score(&frame, face)
-                .map_err(|error| JsError::new(&error.to_string()))?;
-            scored.push(ScoredFace { face: *face, smile });
-        }
-        let score_ended = now_ms();
+        let copied = now_ms();
 
         let previous = self.last_timestamp.get(&camera).copied().unwrap_or(0.0);
         let timestamp_ms = timestamp_ms.max(previous);
         self.last_timestamp.insert(camera, timestamp_ms);
         let at = Timestamp::from_unix_ms(timestamp_ms)
             .map_err(|error| JsError::new(&error.to_string()))?;
+
+        let schedule = match self.schedules.entry(camera) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(
+                DetectionSchedule::new(self.detection.clone())
+                    .map_err(|error| JsError::new(&error.to_string()))?,
+            ),
+        };
+        let camera_id = CameraId(camera);
+        let session = &self.session;
+        let mut stages = StageTimes::default();
+        let mut lap_started = copied;
+        self.scored.clear();
+        let decision = self
+            .pipeline
+            .analyze(
+                &frame,
+                at,
+                schedule,
+                |face| {
+                    session
+                        .scoring_role(camera_id, image.width, image.height, face)
+                        .is_some()
+                },
+                &mut self.scored,
+                |stage| {
+                    let now = now_ms();
+                    stages.add(stage, now - lap_started);
+                    lap_started = now;
+                },
+            )
+            .map_err(|error| JsError::new(&error.to_string()))?;
+        let faces = schedule.followed_faces().len() as u32;
+
+        let events_started = now_ms();
         let events = self
             .session
-            .observe(camera_id, at, image.width, image.height, &scored)
+            .observe(camera_id, at, image.width, image.height, &self.scored)
             .map_err(|error| JsError::new(&error.to_string()))?;
+        let ended = now_ms();
 
+        let mut timings = FrameTimings::new(
+            &stages,
+            copied - started,
+            ended - events_started,
+            ended - started,
+        );
+        if matches!(decision, Decision::Detect(_)) {
+            timings.detector_runs = 1.0;
+        }
         let mut analysis = Analysis {
-            faces: faces.len() as u32,
-            timings: FrameTimings {
-                detector_ms: detect_ended - detect_started,
-                scorer_ms: score_ended - detect_ended,
-                total_ms: score_ended - started,
-            },
+            faces,
+            timings,
             smiles: Vec::new(),
             interaction_seconds: Vec::new(),
         };
