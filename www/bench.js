@@ -90,10 +90,13 @@ function summarizeFrames(frames) {
   };
 }
 
-// Listens to bench-worker.js: frame records as they come, memory samples on request.
+// Listens to bench-worker.js: frame records while `recording` is set, memory
+// samples on request. Outside recording it keeps nothing per frame, so that the
+// memory run measures the sensor and not this page's records.
 class WorkerChannel {
   constructor() {
     this.frames = [];
+    this.recording = false;
     this.firstFaceMs = null;
     this.memoryWaiter = null;
     this.channel = new BroadcastChannel(BENCH_CHANNEL);
@@ -106,7 +109,9 @@ class WorkerChannel {
       if (this.firstFaceMs === null && message.faces > 0) {
         this.firstFaceMs = sinceNavigationMs;
       }
-      this.frames.push({ sinceNavigationMs, faces: message.faces, timings: message.timings });
+      if (this.recording) {
+        this.frames.push({ faces: message.faces, timings: message.timings });
+      }
     } else if (message?.type === "memory") {
       this.memoryWaiter?.(message);
     }
@@ -143,9 +148,9 @@ async function sampleMemory(channel, pageWasm, startedMs) {
   };
 }
 
-// Runs the sensor for the warm-up, then for `seconds` or `memoryMinutes`
-// (whichever is longer), sampling memory at the start, every `sampleSeconds` and
-// at the end. Frames of the warm-up are left out of the timings.
+// Runs the sensor for the warm-up, records `seconds` of frames, then with
+// `memoryMinutes` keeps it running that long, sampling memory at the start, every
+// `sampleSeconds` and at the end. Frames of the warm-up are left out.
 async function measureSensor(parameters, pageWasm) {
   const channel = new WorkerChannel();
   const errors = [];
@@ -171,10 +176,17 @@ async function measureSensor(parameters, pageWasm) {
   }
   await sleep(parameters.warmupSeconds * 1000);
 
-  const startedMs = performance.now();
   const statsAtStart = sensor.stats();
+  const recordedMs = performance.now();
+  channel.recording = true;
+  await sleep(parameters.seconds * 1000);
+  channel.recording = false;
+  const statsAfterRecording = sensor.stats();
+  const seconds = (performance.now() - recordedMs) / 1000;
+
+  const startedMs = performance.now();
   const memory = [await sampleMemory(channel, pageWasm, startedMs)];
-  const endMs = startedMs + Math.max(parameters.seconds, parameters.memoryMinutes * 60) * 1000;
+  const endMs = startedMs + parameters.memoryMinutes * 60_000;
   while (performance.now() < endMs) {
     await sleep(Math.min(parameters.sampleSeconds * 1000, endMs - performance.now()));
     memory.push(await sampleMemory(channel, pageWasm, startedMs));
@@ -184,14 +196,17 @@ async function measureSensor(parameters, pageWasm) {
   await sensor.stop();
   channel.close();
 
-  const measured = channel.frames.filter((frame) => frame.sinceNavigationMs >= startedMs);
   return {
     coldStartMs: channel.firstFaceMs,
     modelLoadMs: statsAtEnd.modelLoadMs,
-    seconds: (endMs - startedMs) / 1000,
-    framesSkipped: statsAtEnd.framesSkipped - statsAtStart.framesSkipped,
-    ...summarizeFrames(measured),
+    seconds,
+    framesSkipped: statsAfterRecording.framesSkipped - statsAtStart.framesSkipped,
+    ...summarizeFrames(channel.frames),
     memory,
+    memoryRun: {
+      framesAnalyzed: statsAtEnd.framesAnalyzed - statsAfterRecording.framesAnalyzed,
+      framesSkipped: statsAtEnd.framesSkipped - statsAfterRecording.framesSkipped,
+    },
     errors,
   };
 }

@@ -1,6 +1,6 @@
-//! `ModelTimer`: one ONNX model loaded into the same optimised tract plan the
-//! sensor runs, for timing it against another runtime on identical input tensors.
-//! Used by the benchmark page (`www/bench.html`), not by the sensor.
+//! `ModelTimer`: one ONNX model loaded into an optimised tract plan the way the
+//! sensor loads its own models, for timing it against another runtime on identical
+//! input tensors. Used by the benchmark page (`www/bench.html`), not by the sensor.
 
 use std::sync::Arc;
 

@@ -6,8 +6,8 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-// Flags of every headless Chromium we start: no sandbox (the tests run as a
-// plain user in a container), no GPU, and no request to any host but localhost.
+// Flags of every headless Chromium we start: no sandbox (Chromium does not start
+// as root without this flag), no GPU, and no request to any host but localhost.
 export const NO_NETWORK_FLAGS = [
   "--no-sandbox",
   "--disable-gpu",
