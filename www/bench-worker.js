@@ -1,7 +1,8 @@
 // Inference worker of the benchmark page (bench.html): the sensor's own worker,
-// unchanged, plus a copy of each per-frame answer (face count and stage timings,
-// never a position or a score) sent to the page over a BroadcastChannel, and memory
-// samples on request. The page passes this file as the sensor's `workerUrl`.
+// unchanged, plus a copy of each per-frame result message (face count and stage
+// timings, never a position or a score) sent to the page over a BroadcastChannel,
+// and memory samples on request. The page passes this file as the sensor's
+// `workerUrl`.
 
 import init from "./pkg/smile_sensor.js";
 import "./sensor-worker.js";
@@ -12,8 +13,8 @@ const BENCH_CHANNEL = "smile-sensor-bench";
 const channel = new BroadcastChannel(BENCH_CHANNEL);
 const postToSensor = self.postMessage.bind(self);
 
-// sensor-worker.js looks up self.postMessage at each call, so it posts through
-// this wrapper from its first answer on.
+// sensor-worker.js looks up self.postMessage at each call, so all its messages
+// go through this wrapper.
 self.postMessage = (message, transfer) => {
   if (message?.type === "analyzed") {
     channel.postMessage({

@@ -230,7 +230,7 @@ async function loadOnnxRuntime() {
   try {
     ort = await import(`./${ORT_FOLDER}ort.wasm.min.mjs`);
   } catch (error) {
-    throw new Error(`onnxruntime-web is missing from www/${ORT_FOLDER}; scripts/bench-browser.sh installs it (${error.message})`);
+    throw new Error(`onnxruntime-web is missing from www/${ORT_FOLDER} (${error.message}). Run scripts/bench-browser.sh, which installs it.`);
   }
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
