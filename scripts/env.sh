@@ -12,12 +12,16 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # Builds the wasm package the pages load into www/pkg and copies the models the page
-# fetches into www/models. `--mode no-install` makes wasm-pack fail rather than
-# download a wasm-bindgen of its own.
+# fetches into www/models. cargo builds the `wasm-release` profile (tuned for size,
+# see Cargo.toml) and the wasm-bindgen CLI, whose version setup.sh matches to
+# Cargo.lock, writes the JavaScript glue. The name and producers sections are
+# dropped: browsers need neither, and the name section alone is about 2 MB.
 build_wasm_package() {
-    local profile="$1"
-    (cd "$repo_root" && wasm-pack --log-level warn build "--$profile" --target web \
-        --out-dir www/pkg --out-name smile_sensor --no-pack --mode no-install) || return
+    local wasm_file="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/smile_sensor.wasm"
+    (cd "$repo_root" && cargo build --quiet --locked --profile wasm-release \
+        --target wasm32-unknown-unknown -p smile-sensor --lib) || return
+    wasm-bindgen --target web --out-dir "$repo_root/www/pkg" --out-name smile_sensor \
+        --remove-name-section --remove-producers-section "$wasm_file" || return
     mkdir -p "$repo_root/www/models"
     cp "$repo_root"/models/face_detection_short_range.onnx "$repo_root"/models/smile_scorer.onnx \
         "$repo_root/www/models/"

@@ -8,8 +8,8 @@ source "$(dirname "$0")/env.sh"
 cd "$repo_root"
 
 scripts/setup.sh
-echo "run: building the wasm sensor (release; the first build takes a long while)"
-build_wasm_package release
+echo "run: building the wasm sensor (profile wasm-release; the first build takes a long while)"
+build_wasm_package
 # The dev profile compiles every dependency at opt-level 3 and shares its build with
 # the tests, so this starts in seconds after a test run. For a long-lived deployment,
 # build with `cargo build --release -p smile-collector`.

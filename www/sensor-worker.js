@@ -42,8 +42,10 @@ async function fetchModel(baseUrl, file) {
 async function load(config) {
   const started = performance.now();
   try {
-    await init({ module_or_path: new URL("./pkg/smile_sensor_bg.wasm", import.meta.url) });
-    const [detector, scorer] = await Promise.all([
+    // The models download while the module compiles: `init` streams the wasm file
+    // into `WebAssembly.instantiateStreaming`.
+    const [, detector, scorer] = await Promise.all([
+      init({ module_or_path: new URL("./pkg/smile_sensor_bg.wasm", import.meta.url) }),
       fetchModel(config.modelsUrl, DETECTOR_FILE),
       fetchModel(config.modelsUrl, SCORER_FILE),
     ]);
