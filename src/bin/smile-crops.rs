@@ -1,8 +1,9 @@
 //! Writes the aligned 64x64 grayscale face crops that the smile scorer is trained on,
 //! made by the product's own detector and alignment code.
 //!
-//! For each scored row of each label file, the image is loaded and padded exactly as
-//! `smile-eval` pads it, and the strongest detected face is cropped. The crop is
+//! For each scored row of each label file, the image is loaded, padded and searched
+//! for faces exactly as `smile-eval` does it, and the strongest detected face is
+//! cropped. The crop is
 //! saved as PNG under the output folder, at the image's relative path with a `.png`
 //! extension. `crops.csv` in the output folder lists every row with columns
 //! `path,label,source_labels,face_found`: `path` is relative to the output folder,
@@ -35,7 +36,7 @@ mod native {
     use smile_sensor::detect::FaceDetector;
     use smile_sensor::preprocess::align::{aligned_crop, crop_to_gray8, CROP_SIZE};
 
-    use crate::common::images::load_padded;
+    use crate::common::images::detect_in_image;
     use crate::common::labels::read_label_file;
     use crate::common::{default_detector_path, read_model};
 
@@ -68,17 +69,16 @@ mod native {
         index.write_record(["path", "label", "source_labels", "face_found"])?;
 
         let mut crop = [0.0f32; CROP_SIZE * CROP_SIZE];
-        let mut faces = Vec::new();
         for labels_path in &args.labels {
             let label_file = read_label_file(labels_path)?;
             let source_name = file_name(labels_path);
             let mut found = 0usize;
             for image in &label_file.images {
-                let padded = load_padded(&args.data.join(&image.path))?;
-                let frame = padded.frame()?;
-                detector
-                    .detect_into(&frame, &mut faces)
-                    .with_context(|| format!("face detection failed on {}", image.path))?;
+                let detected = detect_in_image(&args.data.join(&image.path), |frame| {
+                    Ok(detector.detect(frame)?)
+                })?;
+                let frame = detected.padded.frame()?;
+                let faces = detected.faces;
                 let crop_path = Path::new(&image.path).with_extension("png");
                 let face_found = if let Some(face) = faces.first() {
                     aligned_crop(&frame, face, &mut crop)

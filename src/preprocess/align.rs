@@ -14,9 +14,10 @@
 //!   sideways (which shortens the eye distance) or nodding (which shortens the
 //!   eye-to-mouth distance) does not shrink the face in the crop.
 //! - The crop is a square of side [`CROP_SIDE_PER_SCALE`] `* L`, centred on the
-//!   midpoint of `eyes` and `mouth`. On a face whose two distances are equal, the
-//!   eyes then sit 0.29 of the side from the top, the mouth 0.71, and the bottom edge
-//!   lies 0.7 eye-to-mouth distances below the mouth, which leaves room for the chin.
+//!   midpoint of `eyes` and `mouth`. Take a face of typical proportions, whose
+//!   eye-to-mouth distance is 1.09 eye distances. Its eyes then sit 0.27 of the side
+//!   from the top and its mouth 0.73, and the bottom edge lies 0.6 eye-to-mouth
+//!   distances below the mouth, which leaves room for the chin.
 //! - It is resampled to [`CROP_SIZE`] x [`CROP_SIZE`] pixels with bilinear sampling
 //!   of BT.601 luma, edge pixels repeated outside the frame, and values divided by
 //!   255 into [0, 1].
@@ -28,12 +29,11 @@ use crate::preprocess::letterbox::split_coordinate;
 /// Side of the aligned crop, in pixels.
 pub const CROP_SIZE: usize = 64;
 
-/// Ratio of the eye-to-mouth distance to the eye distance taken as typical, for
-/// BlazeFace keypoints.
-// NOTE: the measured median over 1,000 SMILEsmileD faces is 1.09 (5th to 95th
-// percentile 0.92 to 1.20). Changing this value changes the crops, so it moves only
-// together with retraining the smile scorer.
-pub const EYE_MOUTH_PER_EYE_DISTANCE: f32 = 1.0;
+/// Typical ratio of the eye-to-mouth distance to the eye distance for BlazeFace
+/// keypoints of a frontal face: the median over 1,000 SMILEsmileD faces found by the
+/// product's detector (5th to 95th percentile 0.92 to 1.20). Changing it changes the
+/// crops, so it moves only together with retraining the smile scorer.
+pub const EYE_MOUTH_PER_EYE_DISTANCE: f32 = 1.09;
 
 /// Crop side as a multiple of the face scale `L`.
 pub const CROP_SIDE_PER_SCALE: f32 = 2.4;

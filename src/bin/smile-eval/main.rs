@@ -1,8 +1,9 @@
 //! Measures the full vision pipeline against labelled images.
 //!
-//! Each scored row of each label file is loaded, padded as `smile-crops` pads it,
-//! and run through the product's pipeline: the detector finds faces and the scorer
-//! scores the strongest one. An image without a face counts as "no smile" with score
+//! Each scored row of each label file is loaded, padded and searched for faces by
+//! the rule it shares with `smile-crops` (`common::images::detect_in_image`), and run
+//! through the product's pipeline: the detector finds faces and the scorer scores the
+//! strongest one. An image without a face counts as "no smile" with score
 //! 0, because that is what the product would count. The decision threshold is the
 //! product's own ([`PipelineConfig::smile_threshold`]), never tuned here.
 //!
@@ -42,7 +43,7 @@ mod native {
     use serde::Serialize;
     use smile_sensor::{Pipeline, PipelineConfig};
 
-    use crate::common::images::load_padded;
+    use crate::common::images::detect_in_image;
     use crate::common::labels::{read_label_file, Label, LabelFile};
     use crate::common::{default_detector_path, read_model};
     use crate::metrics::{Metrics, Outcome};
@@ -167,14 +168,14 @@ mod native {
     ) -> anyhow::Result<Vec<Outcome>> {
         let mut outcomes = Vec::with_capacity(label_file.images.len());
         for image in &label_file.images {
-            let padded = load_padded(&data.join(&image.path))?;
-            let frame = padded.frame()?;
-
-            let started = Instant::now();
-            let faces = pipeline
-                .detect(&frame)
-                .with_context(|| format!("face detection failed on {}", image.path))?;
-            stopwatch.detector.push(started.elapsed());
+            let detected = detect_in_image(&data.join(&image.path), |frame| {
+                let started = Instant::now();
+                let faces = pipeline.detect(frame)?;
+                stopwatch.detector.push(started.elapsed());
+                Ok(faces)
+            })?;
+            let frame = detected.padded.frame()?;
+            let faces = detected.faces;
 
             let score = match faces.first() {
                 Some(face) => {
