@@ -3,12 +3,12 @@
 # 640x480 and 1280x720, its models against onnxruntime-web, cold start, transfer
 # size and memory growth, all in headless Chromium with a fake camera.
 #
-# Builds the wasm package (release) into www/pkg. Installs the pinned
-# onnxruntime-web of bench/package-lock.json into bench/node_modules and copies its
-# wasm backend into www/vendor/onnxruntime-web (both git-ignored). Decompresses the
-# two face clips from $SMILE_DATA_DIR into a temporary folder and runs
-# bench/run.mjs, which starts the collector on 127.0.0.1 and opens www/bench.html
-# once per clip.
+# Builds the shipped wasm package (profile wasm-release) into www/pkg. Installs
+# the pinned onnxruntime-web of bench/package-lock.json into bench/node_modules
+# and copies its wasm backend into www/vendor/onnxruntime-web (both git-ignored).
+# Decompresses the two face clips from $SMILE_DATA_DIR into a temporary folder
+# and runs bench/run.mjs, which starts the collector on 127.0.0.1 and opens
+# www/bench.html once per clip.
 #
 # Options: --memory-minutes M (default 10; 0 skips the memory run), --seconds S
 # (measured time per clip, default 20), --rates LIST (camera frames/s, default 30;
@@ -56,8 +56,8 @@ done
 workdir="$(mktemp -d -t smile-bench.XXXXXX)"
 trap 'rm -rf "$workdir"' EXIT
 
-log "building the wasm package (release)"
-build_wasm_package release
+log "building the wasm package (profile wasm-release)"
+build_wasm_package
 
 collector="$(collector_binary)"
 
