@@ -166,14 +166,31 @@ fn input_name(inference_model: &InferenceModel) -> String {
         .unwrap_or_default()
 }
 
-/// Runs `plan` on its single input.
-pub(crate) fn run_plan(
+/// A plan with one run state kept from call to call. tract's `SimplePlan::run`
+/// builds a new `SimpleState` (the per-node operator states and the value table)
+/// on every call; reusing one saves that work on every frame.
+#[derive(Debug)]
+pub(crate) struct PlanRunner {
     model: &'static str,
-    plan: &Plan,
-    input: TValue,
-) -> Result<TVec<TValue>, ModelError> {
-    plan.run(tvec!(input))
-        .map_err(|source| ModelError::Run { model, source })
+    state: TypedSimpleState,
+}
+
+impl PlanRunner {
+    pub(crate) fn new(model: &'static str, plan: &Plan) -> Result<Self, ModelError> {
+        let state = plan
+            .spawn()
+            .map_err(|source| ModelError::Build { model, source })?;
+        Ok(Self { model, state })
+    }
+
+    /// Runs the plan on its single input. The state clears its intermediate values
+    /// after each run, so runs do not depend on each other.
+    pub(crate) fn run(&mut self, input: TValue) -> Result<TVec<TValue>, ModelError> {
+        let model = self.model;
+        self.state
+            .run(tvec!(input))
+            .map_err(|source| ModelError::Run { model, source })
+    }
 }
 
 /// Borrows output `index` as `f32` values.

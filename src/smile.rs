@@ -11,7 +11,7 @@ use tract_onnx::prelude::*;
 
 use crate::face::{FaceBox, SmileScore};
 use crate::frame::Frame;
-use crate::model::{load_plan, output_values, run_plan, ModelError, Plan};
+use crate::model::{load_plan, output_values, ModelError, PlanRunner};
 use crate::preprocess::{aligned_crop, CropError, CROP_SIZE};
 
 const MODEL: &str = "smile scorer";
@@ -29,10 +29,11 @@ pub enum SmileError {
     OutputOutOfRange { value: f32 },
 }
 
-/// Scores faces for a smile. Owns the optimised model plan and the input tensor it
+/// Scores faces for a smile. Owns the optimised model plan, its run state and the input tensor it
 /// reuses from face to face.
 pub struct SmileScorer {
-    plan: Plan,
+    /// The model plan with its run state, reused for every run.
+    runner: PlanRunner,
     /// The aligned crop, written in place for every face. It is shared with the plan
     /// only during a run, so later faces reuse it without allocating.
     input: Arc<Tensor>,
@@ -56,7 +57,7 @@ impl SmileScorer {
             source,
         })?;
         Ok(Self {
-            plan,
+            runner: PlanRunner::new(MODEL, &plan)?,
             input: Arc::new(input),
         })
     }
@@ -82,7 +83,7 @@ impl SmileScorer {
 
     /// Scores the crop written by the last [`crop`](Self::crop).
     pub fn score_cropped(&mut self) -> Result<SmileScore, SmileError> {
-        let outputs = run_plan(MODEL, &self.plan, Arc::clone(&self.input).into_tvalue())?;
+        let outputs = self.runner.run(Arc::clone(&self.input).into_tvalue())?;
         let value = output_values(MODEL, &outputs, 0)?
             .first()
             .copied()

@@ -9,7 +9,7 @@ use crate::detect::decode::{decode_candidates, DecodeError, REGRESSOR_VALUES};
 use crate::detect::nms::Nms;
 use crate::face::{FaceBox, Point};
 use crate::frame::Frame;
-use crate::model::{load_plan, output_values, run_plan, ModelError, Plan};
+use crate::model::{load_plan, output_values, ModelError, PlanRunner};
 use crate::preprocess::{letterbox_rgb, Letterbox};
 
 const MODEL: &str = "face detector";
@@ -29,7 +29,8 @@ pub enum DetectError {
 /// Finds faces in frames. Owns the optimised model plan and the buffers it reuses
 /// from frame to frame.
 pub struct FaceDetector {
-    plan: Plan,
+    /// The model plan with its run state, reused for every run.
+    runner: PlanRunner,
     anchors: Vec<Point>,
     /// The letterboxed input, reused across frames. It is shared with the plan only
     /// during a run, so later frames write into it without allocating.
@@ -70,7 +71,7 @@ impl FaceDetector {
             source,
         })?;
         Ok(Self {
-            plan,
+            runner: PlanRunner::new(MODEL, &plan)?,
             anchors: anchor_centers(),
             input: Arc::new(input),
             regressors_output,
@@ -122,7 +123,7 @@ impl FaceDetector {
         faces: &mut Vec<FaceBox>,
     ) -> Result<(), DetectError> {
         faces.clear();
-        let outputs = run_plan(MODEL, &self.plan, Arc::clone(&self.input).into_tvalue())?;
+        let outputs = self.runner.run(Arc::clone(&self.input).into_tvalue())?;
         let regressors = output_values(MODEL, &outputs, self.regressors_output)?;
         let logits = output_values(MODEL, &outputs, self.classificators_output)?;
         decode_candidates(
@@ -154,7 +155,7 @@ impl FaceDetector {
 
     fn run(&mut self, frame: &Frame<'_>) -> Result<(TVec<TValue>, Letterbox), ModelError> {
         let letterbox = self.letterbox(frame)?;
-        let outputs = run_plan(MODEL, &self.plan, Arc::clone(&self.input).into_tvalue())?;
+        let outputs = self.runner.run(Arc::clone(&self.input).into_tvalue())?;
         Ok((outputs, letterbox))
     }
 }

@@ -7,6 +7,10 @@
 //! that comparison over a grid of smile thresholds and times, on the scores already
 //! computed, to choose the defaults.
 //!
+//! The face detector runs on the frames the product's detection schedule picks;
+//! `--detect-every-frame` runs it on every frame for comparison. `--timings` prints
+//! the time of each stage per frame.
+//!
 //! Frame times are the start time plus the frame index divided by the frame rate.
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -35,6 +39,7 @@ fn main() {}
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::collections::hash_map::RandomState;
+    use std::collections::BTreeMap;
     use std::hash::{BuildHasher, Hasher};
     use std::path::{Path, PathBuf};
 
@@ -42,14 +47,17 @@ mod native {
     use clap::Parser;
     use serde::Serialize;
 
-    use smile_sensor::face::{FaceBox, ScoredFace};
+    use smile_sensor::face::ScoredFace;
     use smile_sensor::interaction::Interaction;
     use smile_sensor::report::AggregateReport;
     use smile_sensor::roles::{CameraId, Role};
+    use smile_sensor::schedule::{
+        Decision, DetectReason, DetectionSchedule, DetectionScheduleConfig,
+    };
     use smile_sensor::session::{SensorSession, SessionConfig, SessionEvent};
     use smile_sensor::smile_events::SmileEventConfig;
     use smile_sensor::time::Timestamp;
-    use smile_sensor::{Frame, Pipeline, PipelineConfig, PixelFormat};
+    use smile_sensor::{Frame, Pipeline, PipelineConfig, PixelFormat, StageTimes};
 
     use crate::evaluate::{evaluate, ClipEvaluation, DetectedSmile};
     use crate::labels::{find_row, read_video_rows, segments_of, Segment};
@@ -120,6 +128,26 @@ mod native {
         /// Print only the evaluation, not each event and report.
         #[arg(long)]
         quiet: bool,
+        /// Run the face detector on every frame instead of on the frames the
+        /// detection schedule picks.
+        #[arg(long)]
+        detect_every_frame: bool,
+        /// Override detection.max_interval_ms: the maximum time between two
+        /// detector runs, in milliseconds.
+        #[arg(long)]
+        detection_interval_ms: Option<u32>,
+        /// Override detection.face_change: the mean luma change inside a followed
+        /// face, in levels of 0 to 255, that runs the detector.
+        #[arg(long)]
+        face_change: Option<f32>,
+        /// Override detection.scene_change: the mean luma change of a block outside
+        /// the followed faces, in levels of 0 to 255, that runs the detector.
+        #[arg(long)]
+        scene_change: Option<f32>,
+        /// Print the mean and 95th percentile CPU time per frame of each stage, in
+        /// milliseconds, measured on this thread.
+        #[arg(long)]
+        timings: bool,
     }
 
     fn model_path(name: &str) -> PathBuf {
@@ -140,6 +168,12 @@ mod native {
         height: u32,
         fps: f64,
         observations: Vec<Observation>,
+        /// Frames on which the face detector ran.
+        detector_frames: usize,
+        /// Frames on which the face detector ran, by reason.
+        detect_reasons: BTreeMap<DetectReason, usize>,
+        /// Pipeline stage times of each frame.
+        stage_times: Vec<StageTimes>,
         segments: Option<Vec<Segment>>,
     }
 
@@ -169,11 +203,22 @@ mod native {
         fps: f64,
         frames: usize,
         frames_with_faces: usize,
+        detector_frames: usize,
+        detect_reasons: BTreeMap<DetectReason, usize>,
         smiles: Vec<SmileOutput>,
         interactions: Vec<InteractionOutput>,
         reports: Vec<AggregateReport>,
         segments: Option<Vec<Segment>>,
         evaluation: Option<ClipEvaluation>,
+        timings: Option<Vec<StageSummary>>,
+    }
+
+    /// Mean and 95th percentile time per frame of one stage, in milliseconds.
+    #[derive(Serialize)]
+    struct StageSummary {
+        stage: &'static str,
+        mean_ms: f64,
+        p95_ms: f64,
     }
 
     #[derive(Serialize)]
@@ -187,6 +232,7 @@ mod native {
     #[derive(Serialize)]
     struct Output {
         config: SessionConfig,
+        detection: DetectionScheduleConfig,
         clips: Vec<ClipOutput>,
         totals: Option<ClipEvaluation>,
         sweep: Vec<SweepResult>,
@@ -201,6 +247,7 @@ mod native {
             );
         }
         let config = session_config(&args)?;
+        let detection = detection_config(&args)?;
         let detector = read_model(&args.detector)?;
         let scorer = read_model(&args.scorer)?;
         let mut pipeline = Pipeline::new(&detector, &scorer, PipelineConfig::default())
@@ -212,7 +259,7 @@ mod native {
 
         let mut clips = Vec::new();
         for input in &args.inputs {
-            let mut clip = decode_clip(&mut pipeline, &config, &args, input)?;
+            let mut clip = decode_clip(&mut pipeline, &config, &detection, &args, input)?;
             if let Some(rows) = &label_rows {
                 clip.segments = clip_segments(rows, &args, input)?;
             }
@@ -222,7 +269,7 @@ mod native {
         let mut outputs = Vec::new();
         let mut totals: Option<ClipEvaluation> = None;
         for clip in &clips {
-            let output = replay(&config, &args, clip)?;
+            let output = replay(&config, &args, clip, args.timings)?;
             print_clip(&output, &args);
             if let Some(evaluation) = &output.evaluation {
                 totals
@@ -244,6 +291,7 @@ mod native {
         if let Some(path) = &args.json {
             let output = Output {
                 config,
+                detection,
                 clips: outputs,
                 totals,
                 sweep,
@@ -290,6 +338,24 @@ mod native {
         Ok(config)
     }
 
+    fn detection_config(args: &Args) -> anyhow::Result<DetectionScheduleConfig> {
+        let mut detection = DetectionScheduleConfig::default();
+        if let Some(interval) = args.detection_interval_ms {
+            detection.max_interval_ms = interval;
+        }
+        if let Some(face_change) = args.face_change {
+            detection.face_change = face_change;
+        }
+        if let Some(scene_change) = args.scene_change {
+            detection.scene_change = scene_change;
+        }
+        if args.detect_every_frame {
+            detection = DetectionScheduleConfig::every_frame();
+        }
+        detection.validate()?;
+        Ok(detection)
+    }
+
     fn clip_segments(
         rows: &[crate::labels::VideoRow],
         args: &Args,
@@ -309,10 +375,12 @@ mod native {
         }
     }
 
-    /// Decodes a clip and scores the faces that a session with `config` allows.
+    /// Decodes a clip, runs the detector on the frames the detection schedule
+    /// picks and scores the faces that a session with `config` allows.
     fn decode_clip(
         pipeline: &mut Pipeline,
         config: &SessionConfig,
+        detection: &DetectionScheduleConfig,
         args: &Args,
         input: &Path,
     ) -> anyhow::Result<Clip> {
@@ -324,10 +392,14 @@ mod native {
         };
         let mut session = SensorSession::new(config.clone())?;
         session.set_employee_opt_in(args.employee_opt_in);
+        let mut schedule = DetectionSchedule::new(detection.clone())?;
 
         let mut decoder = Decoder::start(input, info, options)?;
         let mut pixels = Vec::new();
         let mut observations = Vec::new();
+        let mut stage_times = Vec::new();
+        let mut detector_frames = 0;
+        let mut detect_reasons = BTreeMap::new();
         while decoder.next_frame(&mut pixels)? {
             let frame = Frame::new(
                 &pixels,
@@ -336,20 +408,34 @@ mod native {
                 info.width as usize * 4,
                 PixelFormat::Rgba8,
             )?;
-            let faces: Vec<FaceBox> = pipeline.detect(&frame)?;
-            let roles = session.scoring_roles(CAMERA, info.width, info.height, &faces);
+            let offset_ms = observations.len() as f64 * 1000.0 / fps;
+            let at = Timestamp::from_unix_ms(args.start_unix_ms + offset_ms)?;
             let mut scored = Vec::new();
-            for (face, role) in faces.iter().zip(roles) {
-                if role.is_none() {
-                    continue;
-                }
-                match pipeline.score(&frame, face) {
-                    Ok(smile) => scored.push(ScoredFace { face: *face, smile }),
-                    Err(error) => log::warn!("skipped a face that failed to score: {error}"),
-                }
+            let mut stages = StageTimes::default();
+            let mut lap_started = thread_cpu_ms();
+            let decision = pipeline.analyze(
+                &frame,
+                at,
+                &mut schedule,
+                |face| {
+                    session
+                        .scoring_role(CAMERA, info.width, info.height, face)
+                        .is_some()
+                },
+                &mut scored,
+                |stage| {
+                    let now = thread_cpu_ms();
+                    stages.add(stage, now - lap_started);
+                    lap_started = now;
+                },
+            )?;
+            if let Decision::Detect(reason) = decision {
+                detector_frames += 1;
+                *detect_reasons.entry(reason).or_insert(0) += 1;
             }
+            stage_times.push(stages);
             observations.push(Observation {
-                offset_ms: observations.len() as f64 * 1000.0 / fps,
+                offset_ms,
                 faces: scored,
             });
         }
@@ -360,8 +446,26 @@ mod native {
             height: info.height,
             fps,
             observations,
+            detector_frames,
+            detect_reasons,
+            stage_times,
             segments: None,
         })
+    }
+
+    /// CPU time of the calling thread in milliseconds. CPU time rather than wall
+    /// time keeps stage times comparable on a machine shared with other work.
+    fn thread_cpu_ms() -> f64 {
+        let mut time = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `time` is a valid, writable timespec for the duration of the call.
+        let result = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) };
+        if result != 0 {
+            return 0.0;
+        }
+        time.tv_sec as f64 * 1000.0 + time.tv_nsec as f64 / 1_000_000.0
     }
 
     /// Random bytes for report ids from the standard library's randomly seeded
@@ -384,33 +488,47 @@ mod native {
     struct Replay {
         events: Vec<SessionEvent>,
         reports: Vec<AggregateReport>,
+        /// Time of each frame's `observe` call, in milliseconds.
+        events_ms: Vec<f64>,
     }
 
     fn run_session(config: &SessionConfig, args: &Args, clip: &Clip) -> anyhow::Result<Replay> {
         let mut session = SensorSession::new(config.clone())?;
         session.set_employee_opt_in(args.employee_opt_in);
         let mut events = Vec::new();
+        let mut events_ms = Vec::with_capacity(clip.observations.len());
         for observation in &clip.observations {
             let at = Timestamp::from_unix_ms(args.start_unix_ms + observation.offset_ms)?;
-            events.extend(session.observe(
-                CAMERA,
-                at,
-                clip.width,
-                clip.height,
-                &observation.faces,
-            )?);
+            let started = thread_cpu_ms();
+            let observed =
+                session.observe(CAMERA, at, clip.width, clip.height, &observation.faces)?;
+            events_ms.push(thread_cpu_ms() - started);
+            events.extend(observed);
         }
         events.extend(session.pause());
         let reports = session.flush(report_ids());
-        Ok(Replay { events, reports })
+        Ok(Replay {
+            events,
+            reports,
+            events_ms,
+        })
     }
 
     fn seconds(args: &Args, at: Timestamp) -> f64 {
         (at.unix_ms() - args.start_unix_ms) / 1000.0
     }
 
-    fn replay(config: &SessionConfig, args: &Args, clip: &Clip) -> anyhow::Result<ClipOutput> {
-        let Replay { events, reports } = run_session(config, args, clip)?;
+    fn replay(
+        config: &SessionConfig,
+        args: &Args,
+        clip: &Clip,
+        with_timings: bool,
+    ) -> anyhow::Result<ClipOutput> {
+        let Replay {
+            events,
+            reports,
+            events_ms,
+        } = run_session(config, args, clip)?;
         let smiles = smiles_of(&events, args);
         let interactions = events
             .iter()
@@ -436,12 +554,58 @@ mod native {
                 .iter()
                 .filter(|observation| !observation.faces.is_empty())
                 .count(),
+            detector_frames: clip.detector_frames,
+            detect_reasons: clip.detect_reasons.clone(),
             smiles,
             interactions,
             reports,
             segments: clip.segments.clone(),
             evaluation,
+            timings: with_timings.then(|| summarize_stages(&clip.stage_times, &events_ms)),
         })
+    }
+
+    /// Mean and 95th percentile per frame of each stage and of their total.
+    fn summarize_stages(stage_times: &[StageTimes], events_ms: &[f64]) -> Vec<StageSummary> {
+        let column =
+            |value: fn(&StageTimes) -> f64| -> Vec<f64> { stage_times.iter().map(value).collect() };
+        let totals: Vec<f64> = stage_times
+            .iter()
+            .zip(events_ms)
+            .map(|(stages, events)| stages.total_ms() + events)
+            .collect();
+        [
+            ("change check", column(|stages| stages.change_check_ms)),
+            ("preprocessing", column(|stages| stages.preprocess_ms)),
+            ("detector", column(|stages| stages.detector_ms)),
+            ("scorer", column(|stages| stages.scorer_ms)),
+            ("events", events_ms.to_vec()),
+            ("total", totals),
+        ]
+        .into_iter()
+        .map(|(stage, values)| StageSummary {
+            stage,
+            mean_ms: mean(&values),
+            p95_ms: percentile(values, 0.95),
+        })
+        .collect()
+    }
+
+    fn mean(values: &[f64]) -> f64 {
+        if values.is_empty() {
+            return 0.0;
+        }
+        values.iter().sum::<f64>() / values.len() as f64
+    }
+
+    /// The `fraction` quantile by the nearest-rank method, 0 for no values.
+    fn percentile(mut values: Vec<f64>, fraction: f64) -> f64 {
+        if values.is_empty() {
+            return 0.0;
+        }
+        values.sort_by(f64::total_cmp);
+        let rank = (fraction * values.len() as f64).ceil() as usize;
+        values[rank.clamp(1, values.len()) - 1]
     }
 
     /// Pairs each ended smile with the announcement of its start.
@@ -514,14 +678,29 @@ mod native {
 
     fn print_clip(output: &ClipOutput, args: &Args) {
         println!(
-            "\n== {} ({}x{}, {:.2} fps, {} frames, faces in {})",
+            "\n== {} ({}x{}, {:.2} fps, {} frames, faces in {}, detector on {})",
             output.input,
             output.width,
             output.height,
             output.fps,
             output.frames,
-            output.frames_with_faces
+            output.frames_with_faces,
+            output.detector_frames
         );
+        if !output.detect_reasons.is_empty() {
+            let reasons: Vec<String> = output
+                .detect_reasons
+                .iter()
+                .map(|(reason, frames)| format!("{reason:?} {frames}"))
+                .collect();
+            println!("detector runs by reason: {}", reasons.join(", "));
+        }
+        for stage in output.timings.iter().flatten() {
+            println!(
+                "time {}: mean {:.3} ms, p95 {:.3} ms per frame",
+                stage.stage, stage.mean_ms, stage.p95_ms
+            );
+        }
         if !args.quiet {
             for smile in &output.smiles {
                 let role = match smile.role {
@@ -589,7 +768,7 @@ mod native {
                         let mut totals = ClipEvaluation::default();
                         let mut meets = true;
                         for clip in &labelled {
-                            let output = replay(&candidate, args, clip)?;
+                            let output = replay(&candidate, args, clip, false)?;
                             if let Some(evaluation) = &output.evaluation {
                                 meets &= evaluation.meets(args.max_onset_delay_ms);
                                 totals.add(evaluation);
