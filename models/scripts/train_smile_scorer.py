@@ -5,9 +5,10 @@ probability that the crop shows a smile, and infers nothing else about the perso
 
 Training images are the aligned 64x64 grayscale crops written by the product's
 `smile-crops` tool, so the scorer is trained on the same alignment the product applies. The
-label files come from `smile_split.py`: rows from `*_train.csv` files are trained
-on, rows from `*_val.csv` files are never trained on and are only scored at the
-end for the log.
+label files come from `smile_split.py`: rows from `*_val.csv` files are never
+trained on and are only scored at the end for the log. Of the `*_train.csv` rows,
+a fixed share (`--selection-percent`, chosen by a hash of the path) is held back
+as the selection split, which compares candidate settings; the rest is trained on.
 
 Exported ONNX contract:
     input  "crop"        float32 [1, 1, 64, 64] (NCHW), grayscale in [0, 1]
@@ -30,6 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import hashlib
+
 import numpy as np
 from PIL import Image
 
@@ -38,6 +41,7 @@ import smile_split
 CROP_SIZE = 64
 SEED = 20261204
 THRESHOLD = 0.5
+ARCHITECTURES = ("separable", "compact", "plain")
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Sample:
     label: int
     source_set: str
     validation: bool
+    path: str
 
 
 def load_gray_crop(path: Path) -> np.ndarray:
@@ -94,6 +99,7 @@ def load_crops(crops_dir: Path) -> list[Sample]:
                     label=int(row["label"] == "smile"),
                     source_set=source_set_name(row["path"]),
                     validation=is_validation_file(row["source_labels"]),
+                    path=row["path"],
                 )
             )
     print(f"loaded {len(samples)} crops from {crops_dir}; {missing_faces} images had no face and are left out")
@@ -113,14 +119,38 @@ def load_raw(data_dir: Path, labels_paths: list[Path]) -> list[Sample]:
                     label=int(row["label"] == "smile"),
                     source_set=source_set_name(row["path"]),
                     validation=validation,
+                    path=row["path"],
                 )
             )
     print(f"loaded {len(samples)} raw images from {data_dir}")
     return samples
 
 
-def build_model():
-    """Build the scorer: five 3x3 conv layers in four resolution stages, global average pooling, one sigmoid unit.
+def is_selection_row(path: str, percent: int) -> bool:
+    """Return True when a training row is held back for choosing between candidate settings.
+
+    The hash is salted, so the rows are independent of `smile_split`'s validation rule.
+    """
+    digest = hashlib.sha256(f"selection:{path}".encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) % 100 < percent
+
+
+def build_model(architecture: str):
+    """Build the scorer named by `architecture` (see ARCHITECTURES).
+
+    `separable`: a stride-2 3x3 convolution to 32x32x16, then five depthwise-separable
+    blocks of 32, 64, 64, 128 and 128 channels at 32, 16, 16, 8 and 8 pixels, with
+    max pooling between resolutions: 4.3 million multiply-adds. A block is a 3x3
+    depthwise convolution and a 1x1 pointwise convolution, each followed by batch
+    normalisation and ReLU.
+    `compact`: full 3x3 convolutions only, a stride-2 one to 32x32x16, then 32
+    channels at 16 pixels and 64 and 96 channels at 8 pixels, with max pooling
+    between resolutions: 6.0 million multiply-adds.
+    `plain`: five full 3x3 convolutions of 16, 32, 64, 64 and 128 channels at 64,
+    32, 16, 16 and 8 pixels: 24 million multiply-adds.
+
+    Every convolution is followed by batch normalisation and ReLU, and every network
+    ends in global average pooling, dropout 0.2 and one sigmoid unit.
 
     The input is NCHW with one channel, so the Reshape to NHWC is a pure relabelling
     of the same memory and costs nothing at inference.
@@ -128,20 +158,60 @@ def build_model():
     import tensorflow as tf
     from tensorflow.keras import layers
 
+    def batch_norm_relu(features):
+        features = layers.BatchNormalization()(features)
+        return layers.ReLU()(features)
+
     crop = tf.keras.Input(shape=(1, CROP_SIZE, CROP_SIZE), batch_size=None, name="crop")
     features = layers.Reshape((CROP_SIZE, CROP_SIZE, 1))(crop)
-    stages = ((16,), (32,), (64, 64), (128,))
-    for index, stage in enumerate(stages):
-        for filters in stage:
-            features = layers.Conv2D(filters, 3, padding="same", use_bias=False)(features)
-            features = layers.BatchNormalization()(features)
-            features = layers.ReLU()(features)
-        if index < len(stages) - 1:
+    if architecture == "separable":
+        features = batch_norm_relu(layers.Conv2D(16, 3, strides=2, padding="same", use_bias=False)(features))
+        stages = ((32,), (64, 64), (128, 128))
+        for index, stage in enumerate(stages):
+            for filters in stage:
+                features = batch_norm_relu(layers.DepthwiseConv2D(3, padding="same", use_bias=False)(features))
+                features = batch_norm_relu(layers.Conv2D(filters, 1, use_bias=False)(features))
+            if index < len(stages) - 1:
+                features = layers.MaxPooling2D(2)(features)
+    elif architecture == "compact":
+        features = batch_norm_relu(layers.Conv2D(16, 3, strides=2, padding="same", use_bias=False)(features))
+        stages = ((32,), (64, 96))
+        for stage in stages:
             features = layers.MaxPooling2D(2)(features)
+            for filters in stage:
+                features = batch_norm_relu(layers.Conv2D(filters, 3, padding="same", use_bias=False)(features))
+    elif architecture == "plain":
+        stages = ((16,), (32,), (64, 64), (128,))
+        for index, stage in enumerate(stages):
+            for filters in stage:
+                features = batch_norm_relu(layers.Conv2D(filters, 3, padding="same", use_bias=False)(features))
+            if index < len(stages) - 1:
+                features = layers.MaxPooling2D(2)(features)
+    else:
+        raise SystemExit(f"unknown architecture {architecture!r}; expected one of {', '.join(ARCHITECTURES)}")
     features = layers.GlobalAveragePooling2D()(features)
     features = layers.Dropout(0.2)(features)
     score = layers.Dense(1, activation="sigmoid", name="smile_score")(features)
     return tf.keras.Model(crop, score, name="smile_scorer")
+
+
+def count_multiply_adds(model) -> int:
+    """Return the multiply-adds of one crop through the model's convolution and dense layers."""
+    from tensorflow.keras import layers
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.DepthwiseConv2D):
+            _, height, width, channels = layer.output_shape
+            kernel_height, kernel_width = layer.kernel_size
+            total += height * width * channels * kernel_height * kernel_width
+        elif isinstance(layer, layers.Conv2D):
+            _, height, width, filters = layer.output_shape
+            kernel_height, kernel_width = layer.kernel_size
+            total += height * width * filters * kernel_height * kernel_width * layer.input_shape[-1]
+        elif isinstance(layer, layers.Dense):
+            total += layer.input_shape[-1] * layer.units
+    return int(total)
 
 
 def build_augmentation():
@@ -277,8 +347,18 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--labels", type=Path, nargs="*", default=[], help="*_train.csv and *_val.csv files for --raw-data")
     parser.add_argument("--output", type=Path, required=True, help="ONNX file to write")
     parser.add_argument("--metrics", type=Path, help="JSON file for the training log and metrics")
+    parser.add_argument("--architecture", choices=ARCHITECTURES, default="compact", help="network to train")
     parser.add_argument("--epochs", type=int, default=40, help="training epochs")
     parser.add_argument("--batch-size", type=int, default=64, help="crops per training batch")
+    parser.add_argument(
+        "--label-smoothing", type=float, default=0.0, help="binary cross-entropy label smoothing, 0 to 1"
+    )
+    parser.add_argument(
+        "--selection-percent",
+        type=int,
+        default=10,
+        help="percent of the training rows held back to compare candidate settings (0 trains on all)",
+    )
     return parser.parse_args()
 
 
@@ -297,22 +377,25 @@ def main() -> None:
             raise SystemExit("--raw-data needs --labels with at least one label CSV")
         samples = load_raw(arguments.raw_data, arguments.labels)
 
-    training = [sample for sample in samples if not sample.validation]
     validation = [sample for sample in samples if sample.validation]
-    print(f"training crops: {len(training)}, validation crops: {len(validation)}")
+    development = [sample for sample in samples if not sample.validation]
+    selection = [sample for sample in development if is_selection_row(sample.path, arguments.selection_percent)]
+    training = [sample for sample in development if not is_selection_row(sample.path, arguments.selection_percent)]
+    print(f"training crops: {len(training)}, selection crops: {len(selection)}, validation crops: {len(validation)}")
 
     train_pixels, train_labels = stack(training)
     dataset = make_dataset(train_pixels, train_labels, sample_weights(training), arguments.batch_size)
 
-    model = build_model()
+    model = build_model(arguments.architecture)
     steps = arguments.epochs * int(np.ceil(len(training) / arguments.batch_size))
     schedule = tf.keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps, alpha=0.02)
     model.compile(
         optimizer=tf.keras.optimizers.Adam(schedule),
-        loss=tf.keras.losses.BinaryCrossentropy(),
+        loss=tf.keras.losses.BinaryCrossentropy(label_smoothing=arguments.label_smoothing),
         weighted_metrics=[tf.keras.metrics.BinaryAccuracy(name="accuracy")],
     )
-    print(f"parameters: {model.count_params()}")
+    multiply_adds = count_multiply_adds(model)
+    print(f"architecture {arguments.architecture}: {model.count_params()} parameters, {multiply_adds} multiply-adds")
 
     started = time.monotonic()
     history = model.fit(dataset, epochs=arguments.epochs, verbose=2)
@@ -321,6 +404,10 @@ def main() -> None:
 
     train_scores = model.predict(train_pixels, batch_size=256, verbose=0).reshape(-1)
     metrics = {"training": report_metrics("training", training, train_scores)}
+    if selection:
+        selection_pixels, _ = stack(selection)
+        selection_scores = model.predict(selection_pixels, batch_size=256, verbose=0).reshape(-1)
+        metrics["selection"] = report_metrics("selection", selection, selection_scores)
     if validation:
         validation_pixels, _ = stack(validation)
         validation_scores = model.predict(validation_pixels, batch_size=256, verbose=0).reshape(-1)
@@ -334,9 +421,13 @@ def main() -> None:
     if arguments.metrics is not None:
         log = {
             "seed": SEED,
+            "architecture": arguments.architecture,
             "epochs": arguments.epochs,
             "batch_size": arguments.batch_size,
+            "label_smoothing": arguments.label_smoothing,
+            "selection_percent": arguments.selection_percent,
             "parameters": int(model.count_params()),
+            "multiply_adds": multiply_adds,
             "training_seconds": round(training_seconds, 1),
             "threshold": THRESHOLD,
             "max_onnx_keras_difference": difference,

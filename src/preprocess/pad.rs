@@ -37,8 +37,9 @@ impl RgbaImage {
 /// Copies `frame` into an RGBA image, adding a constant [`BORDER_GRAY`] border of
 /// `border_per_side` times its larger side on every side when it is a tight crop (see
 /// [`TIGHT_CROP_MAX_SIDE`]). A constant border finds more faces than repeated edge
-/// pixels, whose streaks the detector misreads: with a border of 0.5 it found a face
-/// in 100% of 1,500 SMILEsmileD crops, against 96.7% with repeated edges.
+/// pixels, whose streaks the detector misreads. With a border of 0.5 the detector
+/// found a face in all 6,530 SMILEsmileD development crops. An onnxruntime replica
+/// of this path with repeated edges found one in 96.7% of 1,500 of them.
 pub fn pad_tight_crop(frame: &Frame<'_>, border_per_side: f32) -> RgbaImage {
     let larger_side = frame.width().max(frame.height());
     let border = if larger_side <= TIGHT_CROP_MAX_SIDE {
