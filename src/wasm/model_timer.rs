@@ -7,16 +7,16 @@ use std::sync::Arc;
 use tract_onnx::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use crate::model::{load_plan, output_values, run_plan, ModelError, Plan};
+use crate::model::{load_plan, output_values, ModelError, PlanRunner};
 
 const MODEL: &str = "timed";
 
-/// One model plan and its reusable `f32` input tensor. The page times each
+/// One model plan with its run state, and its reusable `f32` input tensor. The page times each
 /// [`run`](Self::run) call from JavaScript, so the cost of copying the input in and
 /// the outputs out counts, as it does for a JavaScript runtime.
 #[wasm_bindgen]
 pub struct ModelTimer {
-    plan: Plan,
+    runner: PlanRunner,
     input: Arc<Tensor>,
     output_count: usize,
 }
@@ -42,7 +42,7 @@ impl ModelTimer {
             })
         })?;
         Ok(Self {
-            plan,
+            runner: PlanRunner::new(MODEL, &plan).map_err(js_error)?,
             input: Arc::new(input),
             output_count,
         })
@@ -71,8 +71,10 @@ impl ModelTimer {
             }
             values.copy_from_slice(input);
         }
-        let outputs =
-            run_plan(MODEL, &self.plan, Arc::clone(&self.input).into_tvalue()).map_err(js_error)?;
+        let outputs = self
+            .runner
+            .run(Arc::clone(&self.input).into_tvalue())
+            .map_err(js_error)?;
         let mut concatenated = Vec::new();
         for index in 0..self.output_count {
             concatenated
