@@ -40,12 +40,7 @@ done
 log "building the wasm package (profile wasm-release)"
 build_wasm_package
 
-collector="${SMILE_COLLECTOR_BIN:-$CARGO_TARGET_DIR/debug/smile-collector}"
-if [[ ! -x "$collector" ]]; then
-    log "building the collector"
-    cargo build --quiet --locked -p smile-collector
-    collector="$CARGO_TARGET_DIR/debug/smile-collector"
-fi
+collector="$(collector_binary)"
 
 # The first 10 s of franck.mp4 at 640x480, 15 frames per second: a smile from 1.0
 # to 4.0 s, neutral otherwise.

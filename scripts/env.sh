@@ -26,3 +26,15 @@ build_wasm_package() {
     cp "$repo_root"/models/face_detection_short_range.onnx "$repo_root"/models/smile_scorer.onnx \
         "$repo_root/www/models/"
 }
+
+# Prints the path of the collector binary: $SMILE_COLLECTOR_BIN when set, else the
+# debug build in $CARGO_TARGET_DIR, which it builds first when missing.
+collector_binary() {
+    local collector="${SMILE_COLLECTOR_BIN:-$CARGO_TARGET_DIR/debug/smile-collector}"
+    if [[ ! -x "$collector" ]]; then
+        printf 'building the collector\n' >&2
+        (cd "$repo_root" && cargo build --quiet --locked -p smile-collector >&2) || return
+        collector="$CARGO_TARGET_DIR/debug/smile-collector"
+    fi
+    printf '%s\n' "$collector"
+}

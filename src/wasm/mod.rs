@@ -25,6 +25,8 @@ mod events;
 mod frame;
 mod hooks;
 mod idb;
+#[cfg(feature = "vision")]
+mod model_timer;
 mod options;
 mod protocol;
 mod queue;
@@ -38,6 +40,8 @@ pub use events::{ErrorCode, SensorState};
 #[cfg(feature = "vision")]
 pub use frame::{image_from_image_data, BitmapReader, CaptureError};
 pub use hooks::enable_console_logging;
+#[cfg(feature = "vision")]
+pub use model_timer::ModelTimer;
 pub use options::{
     role_name, CameraOption, Language, OptionsError, SensorConfig, SensorOptions, ZonesOption,
 };

@@ -11,13 +11,12 @@
 // from 1.0 to 4.0 s, then neutral talking to 10 s. Chromium loops the file, so the
 // test stops the sensor before the loop comes back to the smile.
 
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 
+import { collectPageErrors, launchChromium, startCollector } from "./browser-harness.mjs";
 import { loadSchema, validate } from "./report-schema.mjs";
 
 const COLLECTOR = process.env.SMILE_COLLECTOR_BIN;
@@ -28,16 +27,6 @@ const STATION = "e2e-desk";
 // Time of the clip after which the test stops the sensor, in milliseconds: past
 // the labelled smile, before the clip loops at 10 s.
 const STOP_AT_CLIP_MS = 8_500;
-
-const NO_NETWORK_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-];
 
 // Requests the kiosk may make besides static files: method, path and body rule.
 const API_CALLS = [
@@ -52,54 +41,17 @@ let origin;
 let kioskUrl;
 let browser;
 
-function startCollector() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      COLLECTOR,
-      [
-        "--database",
-        `sqlite://${join(WORKDIR, "collector.sqlite3")}`,
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--www",
-        "www",
-        "--demo-station",
-        STATION,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-      const listening = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      const kiosk = output.match(/kiosk: (\S+)/);
-      if (listening && kiosk) {
-        resolve({ child, origin: listening[1], kioskUrl: kiosk[1] });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`the collector exited with ${code} before listening`)));
-    child.on("error", reject);
-  });
-}
-
 before(async () => {
   for (const [name, value] of Object.entries({ COLLECTOR, CLIP, WORKDIR })) {
     assert.ok(value, `${name} is not set: run this test through scripts/e2e.sh`);
   }
-  ({ child: collector, origin, kioskUrl } = await startCollector());
+  ({ child: collector, origin, kioskUrl } = await startCollector({
+    binary: COLLECTOR,
+    workdir: WORKDIR,
+    station: STATION,
+  }));
   process.on("exit", () => collector.kill("SIGTERM"));
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      ...NO_NETWORK_FLAGS,
-      "--use-fake-device-for-media-stream",
-      "--use-fake-ui-for-media-stream",
-      `--use-file-for-fake-video-capture=${CLIP}`,
-      "--autoplay-policy=no-user-gesture-required",
-    ],
-  });
+  browser = await launchChromium(CLIP);
 });
 
 after(async () => {
@@ -150,13 +102,7 @@ test("kiosk counts the labelled smile and the collector stores it", async () => 
   });
 
   const page = await context.newPage();
-  const consoleErrors = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") {
-      consoleErrors.push(message.text());
-    }
-  });
-  page.on("pageerror", (error) => consoleErrors.push(String(error)));
+  const consoleErrors = collectPageErrors(page);
 
   await page.goto(kioskUrl);
   assert.equal(new URL(page.url()).hash, "", "the kiosk removes the token from the address bar");
