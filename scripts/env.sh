@@ -25,6 +25,9 @@ build_wasm_package() {
     mkdir -p "$repo_root/www/models"
     cp "$repo_root"/models/face_detection_short_range.onnx "$repo_root"/models/smile_scorer.onnx \
         "$repo_root/www/models/"
+    # The collector sends FILE.gz to browsers that accept gzip.
+    gzip -9 --keep --force --no-name "$repo_root"/www/pkg/smile_sensor_bg.wasm \
+        "$repo_root"/www/pkg/smile_sensor.js "$repo_root"/www/models/*.onnx
 }
 
 # Prints the path of the collector binary: $SMILE_COLLECTOR_BIN when set, else the

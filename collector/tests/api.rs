@@ -2,7 +2,8 @@
 
 mod common;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use common::{report, report_value, TestApp, NOON};
 
 #[tokio::test]
@@ -286,6 +287,38 @@ async fn static_files_have_exact_headers() {
         app.get("/../Cargo.toml", None).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn gzip_copy_is_served_when_accepted() {
+    let app = TestApp::new().await;
+    let pkg = app.directory.path().join("www/pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("smile_sensor_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(pkg.join("smile_sensor_bg.wasm.gz"), b"gzip bytes").unwrap();
+    std::fs::write(pkg.join("smile_sensor.js"), "export {};").unwrap();
+
+    let request = |path: &str| {
+        Request::get(path)
+            .header("accept-encoding", "gzip, deflate, br")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let compressed = app.request(request("/pkg/smile_sensor_bg.wasm")).await;
+    assert_eq!(compressed.status, StatusCode::OK);
+    assert_eq!(compressed.header("content-encoding"), "gzip");
+    assert_eq!(compressed.header("content-type"), "application/wasm");
+    assert_eq!(compressed.body, "gzip bytes");
+
+    let plain = app.get("/pkg/smile_sensor_bg.wasm", None).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert_eq!(plain.header("content-encoding"), "");
+    assert_eq!(plain.body.as_bytes(), b"\0asm\x01\0\0\0");
+
+    let without_copy = app.request(request("/pkg/smile_sensor.js")).await;
+    assert_eq!(without_copy.status, StatusCode::OK);
+    assert_eq!(without_copy.header("content-encoding"), "");
+    assert_eq!(without_copy.body, "export {};");
 }
 
 #[tokio::test]

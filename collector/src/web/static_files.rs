@@ -10,8 +10,14 @@ use tower_http::services::ServeDir;
 use super::AppState;
 
 /// Serves files under `www_dir`; a missing file is a 404.
+///
+/// A client that accepts gzip gets `FILE.gz` instead of `FILE` where the build wrote
+/// one, as it does for the wasm module, its JavaScript and the models, with
+/// `Content-Encoding: gzip` and the content type of `FILE`.
 pub(super) fn www_service(www_dir: &Path) -> ServeDir {
-    ServeDir::new(www_dir).append_index_html_on_directories(true)
+    ServeDir::new(www_dir)
+        .append_index_html_on_directories(true)
+        .precompressed_gzip()
 }
 
 /// Serves `www/index.html`, or a short bilingual placeholder when it is missing.
