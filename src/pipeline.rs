@@ -8,7 +8,7 @@ use crate::detect::{DetectError, FaceDetector, Nms};
 use crate::face::{FaceBox, ScoredFace, SmileScore};
 use crate::frame::Frame;
 use crate::model::ModelError;
-use crate::schedule::{Decision, DetectionSchedule};
+use crate::schedule::{Decision, DetectReason, DetectionSchedule};
 use crate::smile::{SmileError, SmileScorer};
 use crate::time::Timestamp;
 
@@ -156,6 +156,11 @@ impl Pipeline {
     /// detector when it is due, then the smile scorer on each followed face for
     /// which `should_score` returns true, appending the results to `scored`.
     ///
+    /// When a followed face's score moved too far from its score at the last
+    /// detection (see [`DetectionSchedule::score_moved`]), the detector runs on this
+    /// frame too and the faces are scored again; the scores of the first pass are
+    /// dropped and the returned decision is [`DetectReason::ScoreChanged`].
+    ///
     /// Calls `lap` at the end of each stage, so the caller can time the stages with
     /// its own clock. A face whose keypoints cannot be cropped is skipped with a
     /// warning; a model failure is returned as an error.
@@ -171,20 +176,58 @@ impl Pipeline {
         let decision = schedule.decide(frame, now);
         lap(Stage::ChangeCheck);
         if let Decision::Detect(reason) = decision {
-            let letterbox = self.detector.letterbox(frame).map_err(DetectError::from)?;
-            lap(Stage::Letterbox);
-            self.detector
-                .detect_letterboxed(&letterbox, &mut self.detected)?;
-            lap(Stage::Detector);
-            log::trace!("detector ran ({reason:?}): {} faces", self.detected.len());
-            schedule.record_detection(now, &self.detected);
+            self.detect_for(frame, now, schedule, reason, &mut lap)?;
         }
 
-        for face in schedule.followed_faces() {
-            if !should_score(face) {
+        let first = scored.len();
+        let moved = self.score_followed(frame, schedule, &mut should_score, scored, &mut lap)?;
+        if moved && decision == Decision::Follow {
+            scored.truncate(first);
+            let reason = DetectReason::ScoreChanged;
+            self.detect_for(frame, now, schedule, reason, &mut lap)?;
+            self.score_followed(frame, schedule, &mut should_score, scored, &mut lap)?;
+            return Ok(Decision::Detect(reason));
+        }
+        Ok(decision)
+    }
+
+    /// Runs the detector on `frame` and makes its faces the schedule's followed faces.
+    fn detect_for(
+        &mut self,
+        frame: &Frame<'_>,
+        now: Timestamp,
+        schedule: &mut DetectionSchedule,
+        reason: DetectReason,
+        lap: &mut impl FnMut(Stage),
+    ) -> Result<(), PipelineError> {
+        let letterbox = self.detector.letterbox(frame).map_err(DetectError::from)?;
+        lap(Stage::Letterbox);
+        self.detector
+            .detect_letterboxed(&letterbox, &mut self.detected)?;
+        lap(Stage::Detector);
+        log::trace!("detector ran ({reason:?}): {} faces", self.detected.len());
+        schedule.record_detection(now, &self.detected);
+        Ok(())
+    }
+
+    /// Scores each followed face that `should_score` accepts into `scored`. Returns
+    /// whether a score moved enough from the face's score at the last detection for
+    /// the schedule to ask for a new detection.
+    fn score_followed(
+        &mut self,
+        frame: &Frame<'_>,
+        schedule: &mut DetectionSchedule,
+        should_score: &mut impl FnMut(&FaceBox) -> bool,
+        scored: &mut Vec<ScoredFace>,
+        lap: &mut impl FnMut(Stage),
+    ) -> Result<bool, PipelineError> {
+        let mut moved = false;
+        for index in 0..schedule.followed_faces().len() {
+            let face = schedule.followed_faces()[index];
+            if !should_score(&face) {
                 continue;
             }
-            let cropped = self.scorer.crop(frame, face);
+            let cropped = self.scorer.crop(frame, &face);
             lap(Stage::Crop);
             if let Err(error) = cropped {
                 log::warn!("skipped a face that could not be cropped: {error}");
@@ -192,8 +235,9 @@ impl Pipeline {
             }
             let smile = self.scorer.score_cropped()?;
             lap(Stage::Scorer);
-            scored.push(ScoredFace { face: *face, smile });
+            moved |= schedule.score_moved(index, smile.get());
+            scored.push(ScoredFace { face, smile });
         }
-        Ok(decision)
+        Ok(moved)
     }
 }

@@ -10,7 +10,11 @@
 //!   confirmed on the next frame before the face's smile events end;
 //! - the image inside a followed face changed since the frame of the last detection
 //!   (the face moved or turned), or the image changed in some other part of the
-//!   frame (a new face may have appeared).
+//!   frame (a new face may have appeared);
+//! - a followed face's smile score moved by [`DetectionScheduleConfig::score_change`]
+//!   or more from its score on the frame of the last detection. The caller then
+//!   detects on the same frame and scores again, so that a crop from a box that no
+//!   longer fits the face cannot start or end a smile.
 //!
 //! Between detections each face is followed at its last detected box and keypoints,
 //! and the smile scorer crops it from there on every frame.
@@ -59,6 +63,10 @@ pub struct DetectionScheduleConfig {
     /// Change of one block of 8 x 8 thumbnail cells outside the followed faces at or
     /// above which the detector runs, 0.5 to 255. Default 6.
     pub scene_change: f32,
+    /// Change of a followed face's smile score, from its score on the frame of the
+    /// last detection, at or above which the detector runs on the same frame, 0.05
+    /// to 1. Default 0.2.
+    pub score_change: f32,
 }
 
 impl Default for DetectionScheduleConfig {
@@ -67,6 +75,7 @@ impl Default for DetectionScheduleConfig {
             max_interval_ms: 1000,
             face_change: 4.0,
             scene_change: 6.0,
+            score_change: 0.2,
         }
     }
 }
@@ -89,7 +98,8 @@ impl DetectionScheduleConfig {
             0..=10_000,
         )?;
         check_range("detection.face_change", self.face_change, 0.5..=255.0)?;
-        check_range("detection.scene_change", self.scene_change, 0.5..=255.0)
+        check_range("detection.scene_change", self.scene_change, 0.5..=255.0)?;
+        check_range("detection.score_change", self.score_change, 0.05..=1.0)
     }
 }
 
@@ -106,6 +116,8 @@ pub enum DetectReason {
     FaceChanged,
     /// The image outside the followed faces changed.
     SceneChanged,
+    /// A followed face's smile score moved from its score at the last detection.
+    ScoreChanged,
 }
 
 /// The schedule's choice for one frame.
@@ -199,6 +211,9 @@ pub struct DetectionSchedule {
     /// Thumbnail of the frame passed to the last `decide`.
     current: LumaThumbnail,
     faces: Vec<FaceBox>,
+    /// Smile score of each followed face on the first frame it was scored after the
+    /// last detection; `None` until then.
+    reference_scores: Vec<Option<f32>>,
     confirm_loss: bool,
     stats: ScheduleStats,
 }
@@ -212,6 +227,7 @@ impl DetectionSchedule {
             reference: None,
             current: LumaThumbnail::empty(),
             faces: Vec::new(),
+            reference_scores: Vec::new(),
             confirm_loss: false,
             stats: ScheduleStats::default(),
         })
@@ -235,11 +251,7 @@ impl DetectionSchedule {
     pub fn decide(&mut self, frame: &Frame<'_>, now: Timestamp) -> Decision {
         self.stats.frames += 1;
         self.current.sample(frame);
-        let decision = self.decision(now);
-        if matches!(decision, Decision::Detect(_)) {
-            self.stats.detections += 1;
-        }
-        decision
+        self.decision(now)
     }
 
     fn decision(&self, now: Timestamp) -> Decision {
@@ -275,8 +287,11 @@ impl DetectionSchedule {
         // A face missing from one detection is rechecked on the next frame, but only
         // once: the loss is confirmed when that detection also misses it.
         self.confirm_loss = faces.len() < self.faces.len() && !self.confirm_loss;
+        self.stats.detections += 1;
         self.faces.clear();
         self.faces.extend_from_slice(faces);
+        self.reference_scores.clear();
+        self.reference_scores.resize(faces.len(), None);
         match &mut self.reference {
             Some(reference) => {
                 reference.thumbnail.clone_from(&self.current);
@@ -287,6 +302,22 @@ impl DetectionSchedule {
                     thumbnail: self.current.clone(),
                     at: now,
                 })
+            }
+        }
+    }
+
+    /// Records `score`, the smile score of followed face `index` on the current frame.
+    /// Returns whether it moved by at least `score_change` from the face's first
+    /// score after the last detection; the caller then detects on this frame.
+    pub fn score_moved(&mut self, index: usize, score: f32) -> bool {
+        let Some(reference) = self.reference_scores.get_mut(index) else {
+            return false;
+        };
+        match reference {
+            Some(first) => (score - *first).abs() >= self.config.score_change,
+            None => {
+                *reference = Some(score);
+                false
             }
         }
     }
@@ -594,6 +625,26 @@ mod tests {
             schedule.record_detection(now, &[face(100.0, 60.0, 80.0)]);
         }
         assert_eq!(schedule.stats().detections, 10);
+    }
+
+    #[test]
+    fn moved_score_asks_for_a_detection() {
+        let pixels = scene(&[(100, 60, 80)]);
+        let faces = [face(100.0, 60.0, 80.0)];
+        let mut schedule = detected_at_start(&pixels, &faces);
+
+        assert!(!schedule.score_moved(0, 0.1));
+        assert!(!schedule.score_moved(0, 0.25));
+        assert!(schedule.score_moved(0, 0.3));
+        assert!(!schedule.score_moved(1, 0.9), "no such face");
+
+        schedule.record_detection(at_ms(33.0), &faces);
+        assert!(
+            !schedule.score_moved(0, 0.45),
+            "new reference after a detection"
+        );
+        assert!(!schedule.score_moved(0, 0.6));
+        assert!(schedule.score_moved(0, 0.1));
     }
 
     #[test]

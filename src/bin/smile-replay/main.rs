@@ -162,6 +162,10 @@ mod native {
         /// the followed faces, in levels of 0 to 255, that runs the detector.
         #[arg(long)]
         scene_change: Option<f32>,
+        /// Override detection.score_change: the move of a followed face's smile score
+        /// since the last detection that runs the detector again on the same frame.
+        #[arg(long)]
+        score_change: Option<f32>,
         /// Print the mean and 95th percentile CPU time per frame of each stage, in
         /// milliseconds, measured on this thread.
         #[arg(long)]
@@ -391,6 +395,9 @@ mod native {
         }
         if let Some(scene_change) = args.scene_change {
             detection.scene_change = scene_change;
+        }
+        if let Some(score_change) = args.score_change {
+            detection.score_change = score_change;
         }
         if args.detect_every_frame {
             detection = DetectionScheduleConfig::every_frame();
