@@ -221,23 +221,13 @@ impl SensorSession {
     ) -> Vec<Option<Role>> {
         faces
             .iter()
-            .map(|face| self.counted_role(camera, frame_width, frame_height, face))
+            .map(|face| self.scoring_role(camera, frame_width, frame_height, face))
             .collect()
     }
 
     /// Returns the role under which `face` may be scored, as
     /// [`scoring_roles`](Self::scoring_roles) does for one face, without allocating.
     pub fn scoring_role(
-        &self,
-        camera: CameraId,
-        frame_width: u32,
-        frame_height: u32,
-        face: &FaceBox,
-    ) -> Option<Role> {
-        self.counted_role(camera, frame_width, frame_height, face)
-    }
-
-    fn counted_role(
         &self,
         camera: CameraId,
         frame_width: u32,
@@ -304,7 +294,7 @@ impl SensorSession {
             let faces_of_role: Vec<ScoredFace> = faces
                 .iter()
                 .filter(|face| {
-                    self.counted_role(camera, frame_width, frame_height, &face.face) == Some(role)
+                    self.scoring_role(camera, frame_width, frame_height, &face.face) == Some(role)
                 })
                 .copied()
                 .collect();
@@ -314,7 +304,7 @@ impl SensorSession {
         let counted = faces
             .iter()
             .filter(|face| {
-                self.counted_role(camera, frame_width, frame_height, &face.face)
+                self.scoring_role(camera, frame_width, frame_height, &face.face)
                     .is_some()
             })
             .count();
