@@ -92,7 +92,7 @@ impl StageTimes {
         *field += milliseconds;
     }
 
-    /// Sum of all stages.
+    /// Returns the sum of all stages.
     pub fn total_ms(&self) -> f64 {
         self.change_check_ms + self.preprocess_ms + self.detector_ms + self.scorer_ms
     }
@@ -158,8 +158,8 @@ impl Pipeline {
     ///
     /// When a followed face's score moved too far from its score at the last
     /// detection (see [`DetectionSchedule::score_moved`]), the detector runs on this
-    /// frame too and the faces are scored again; the scores of the first pass are
-    /// dropped and the returned decision is [`DetectReason::ScoreChanged`].
+    /// frame too and the faces are scored again. The scores of the first pass are
+    /// dropped, and the returned decision is [`DetectReason::ScoreChanged`].
     ///
     /// Calls `lap` at the end of each stage, so the caller can time the stages with
     /// its own clock. A face whose keypoints cannot be cropped is skipped with a
@@ -212,7 +212,7 @@ impl Pipeline {
 
     /// Scores each followed face that `should_score` accepts into `scored`. Returns
     /// whether a score moved enough from the face's score at the last detection for
-    /// the schedule to ask for a new detection.
+    /// the schedule to request a new detection.
     fn score_followed(
         &mut self,
         frame: &Frame<'_>,

@@ -57,7 +57,7 @@ pub struct DetectionScheduleConfig {
     /// Change inside a followed face's box at or above which the detector runs,
     /// 0.5 to 255. Default 4.
     // NOTE: at 4, talking faces at 640x480 ran the detector on 43% (one face) and
-    // 65% (two faces) of the frames of the replay clips. Higher values are not yet
+    // 67% (two faces) of the frames of the replay clips. Higher values are not yet
     // checked against the replay counts.
     pub face_change: f32,
     /// Change of one block of 8 x 8 thumbnail cells outside the followed faces at or
@@ -219,7 +219,7 @@ pub struct DetectionSchedule {
 }
 
 impl DetectionSchedule {
-    /// Creates a schedule that detects on the first frame it sees.
+    /// Creates a schedule that detects on the first frame passed to it.
     pub fn new(config: DetectionScheduleConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         Ok(Self {
@@ -388,7 +388,8 @@ mod tests {
     const HEIGHT: u32 = 240;
     const BACKGROUND: u8 = 90;
 
-    /// A gray frame with a bright textured square of `size` pixels at each (x, y).
+    /// Returns a gray frame with a bright textured square of `size` pixels at each
+    /// (x, y).
     fn scene(squares: &[(u32, u32, u32)]) -> Vec<u8> {
         let mut pixels = vec![BACKGROUND; (WIDTH * HEIGHT) as usize];
         for &(left, top, size) in squares {
@@ -406,7 +407,7 @@ mod tests {
         Frame::gray(pixels, WIDTH, HEIGHT).expect("valid test frame")
     }
 
-    /// A schedule that detected `faces` on `pixels` at time 0.
+    /// Returns a schedule that detected `faces` on `pixels` at time 0.
     fn detected_at_start(pixels: &[u8], faces: &[FaceBox]) -> DetectionSchedule {
         let mut schedule =
             DetectionSchedule::new(DetectionScheduleConfig::default()).expect("valid default");
@@ -543,7 +544,7 @@ mod tests {
     }
 
     #[test]
-    fn lost_face_is_rechecked_once_then_stops_being_scored() {
+    fn lost_face_is_rechecked_once() {
         let empty = scene(&[]);
         let faces = [face(100.0, 60.0, 80.0)];
         let mut schedule = detected_at_start(&scene(&[(100, 60, 80)]), &faces);

@@ -1,8 +1,8 @@
-// Inference worker of the benchmark page (bench.html): the sensor's own worker,
-// unchanged, plus a copy of each per-frame result message (face count and stage
-// timings, never a position or a score) sent to the page over a BroadcastChannel,
-// and memory samples on request. The page passes this file as the sensor's
-// `workerUrl`.
+// Inference worker of the benchmark page (bench.html). It is the sensor's own worker,
+// unchanged, plus two additions. It copies each per-frame result message (face count
+// and stage timings, never a position or a score) to the page over a
+// BroadcastChannel, and it answers requests for memory samples. The page passes this
+// file as the sensor's `workerUrl`.
 
 import init from "./pkg/smile_sensor.js";
 import "./sensor-worker.js";

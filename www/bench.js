@@ -212,7 +212,7 @@ async function measureSensor(parameters, pageWasm) {
 }
 
 // Returns `count` values in [0, 1) from a fixed seed (mulberry32), so every run
-// and both runtimes see the same input.
+// and both runtimes get the same input.
 function seededValues(count, seed = 20261204) {
   const values = new Float32Array(count);
   let state = seed >>> 0;
