@@ -154,6 +154,16 @@ impl<'a> Frame<'a> {
         self.format
     }
 
+    /// Distance between the starts of two rows, in bytes.
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// The pixel buffer: row `y` starts at byte `y * stride`.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.pixels
+    }
+
     /// Red, green and blue of the pixel at column `x`, row `y`; gray pixels repeat
     /// their luma. Coordinates outside the frame are clamped to the nearest edge pixel.
     #[inline]

@@ -10,7 +10,7 @@ use crate::detect::nms::Nms;
 use crate::face::{FaceBox, Point};
 use crate::frame::Frame;
 use crate::model::{load_plan, output_values, ModelError, PlanRunner};
-use crate::preprocess::{letterbox_rgb, Letterbox};
+use crate::preprocess::{Letterbox, LetterboxResizer};
 
 const MODEL: &str = "face detector";
 
@@ -35,6 +35,7 @@ pub struct FaceDetector {
     /// The letterboxed input, reused across frames. It is shared with the plan only
     /// during a run, so later frames write into it without allocating.
     input: Arc<Tensor>,
+    resizer: LetterboxResizer,
     regressors_output: usize,
     classificators_output: usize,
     nms: Nms,
@@ -74,6 +75,7 @@ impl FaceDetector {
             runner: PlanRunner::new(MODEL, &plan)?,
             anchors: anchor_centers(),
             input: Arc::new(input),
+            resizer: LetterboxResizer::default(),
             regressors_output,
             classificators_output,
             nms,
@@ -112,7 +114,7 @@ impl FaceDetector {
         let tensor = Arc::make_mut(&mut self.input);
         let mut view = tensor.try_as_plain_ram_mut().map_err(as_run_error)?;
         let values = view.as_slice_mut::<f32>().map_err(as_run_error)?;
-        Ok(letterbox_rgb(frame, INPUT_SIZE, values))
+        Ok(self.resizer.resize(frame, INPUT_SIZE, values))
     }
 
     /// Runs the model on the input written by [`letterbox`](Self::letterbox) and

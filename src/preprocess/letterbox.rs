@@ -48,56 +48,172 @@ impl Letterbox {
 /// pixel about once. When the frame is not downscaled, each input pixel is one
 /// bilinear sample at its centre.
 ///
-/// `tensor` must hold `side * side * 3` values; the caller allocates it once.
+/// `tensor` must hold `side * side * 3` values. This allocates the sample tables
+/// on each call; a caller with a stream of frames keeps a [`LetterboxResizer`].
 pub fn letterbox_rgb(frame: &Frame<'_>, side: usize, tensor: &mut [f32]) -> Letterbox {
-    debug_assert_eq!(tensor.len(), side * side * 3);
-    let letterbox = Letterbox::fit(frame.width(), frame.height(), side);
-    tensor.fill(-1.0);
+    LetterboxResizer::default().resize(frame, side, tensor)
+}
 
-    let content_width = (frame.width() as f32 * letterbox.scale).round() as usize;
-    let content_height = (frame.height() as f32 * letterbox.scale).round() as usize;
-    let first_column = letterbox.offset_x.round() as usize;
-    let first_row = letterbox.offset_y.round() as usize;
-    let samples_per_axis = (1.0 / letterbox.scale).ceil().max(1.0) as usize;
-    let footprint = 1.0 / letterbox.scale;
-    let step = footprint / samples_per_axis as f32;
-    let weight = 1.0 / (samples_per_axis * samples_per_axis) as f32 / 127.5;
+/// Frame geometry that the sample tables of a [`LetterboxResizer`] were built for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Geometry {
+    width: u32,
+    height: u32,
+    stride: usize,
+    bytes_per_pixel: usize,
+    side: usize,
+}
 
-    for row in first_row..(first_row + content_height).min(side) {
-        let frame_top = (row as f32 - letterbox.offset_y) * footprint;
-        for column in first_column..(first_column + content_width).min(side) {
+/// The letterbox resize of [`letterbox_rgb`] with its sample positions kept: the
+/// byte offsets of the frame pixels that each input pixel averages depend only on
+/// the frame's size, so a camera stream computes them once and each frame only adds
+/// up bytes.
+#[derive(Clone, Debug, Default)]
+pub struct LetterboxResizer {
+    geometry: Option<Geometry>,
+    letterbox: Option<Letterbox>,
+    /// Samples per axis of each input pixel's grid.
+    samples: usize,
+    /// First input column and row of the frame's content, and the content's size in
+    /// input pixels.
+    content: [usize; 4],
+    /// Byte offset within a frame row of each sample column, `samples` per input
+    /// column of the content.
+    column_offsets: Vec<usize>,
+    /// Byte offset of each sample row, `samples` per input row of the content.
+    row_offsets: Vec<usize>,
+    /// Per-channel sums of the input row being written.
+    sums: Vec<u32>,
+}
+
+impl LetterboxResizer {
+    /// Writes `frame` letterboxed into `tensor`, exactly as [`letterbox_rgb`] does,
+    /// reusing the sample tables while the frame geometry stays the same.
+    pub fn resize(&mut self, frame: &Frame<'_>, side: usize, tensor: &mut [f32]) -> Letterbox {
+        debug_assert_eq!(tensor.len(), side * side * 3);
+        let geometry = Geometry {
+            width: frame.width(),
+            height: frame.height(),
+            stride: frame.stride(),
+            bytes_per_pixel: frame.format().bytes_per_pixel(),
+            side,
+        };
+        let letterbox = match self.letterbox {
+            Some(letterbox) if self.geometry == Some(geometry) => letterbox,
+            _ => self.prepare(geometry),
+        };
+        tensor.fill(-1.0);
+        let [first_column, first_row, content_width, content_height] = self.content;
+        if self.samples == 1 {
+            let footprint = 1.0 / letterbox.scale;
+            let weight = 1.0 / 127.5;
+            for row in first_row..first_row + content_height {
+                let frame_top = (row as f32 - letterbox.offset_y) * footprint;
+                for column in first_column..first_column + content_width {
+                    let frame_left = (column as f32 - letterbox.offset_x) * footprint;
+                    let rgb = sample_rgb_bilinear(
+                        frame,
+                        frame_left + 0.5 * footprint,
+                        frame_top + 0.5 * footprint,
+                    );
+                    let base = (row * side + column) * 3;
+                    for channel in 0..3 {
+                        tensor[base + channel] = rgb[channel] * weight - 1.0;
+                    }
+                }
+            }
+            return letterbox;
+        }
+        self.box_filter(frame, tensor);
+        letterbox
+    }
+
+    /// Builds the sample tables for `geometry`.
+    fn prepare(&mut self, geometry: Geometry) -> Letterbox {
+        let letterbox = Letterbox::fit(geometry.width, geometry.height, geometry.side);
+        let content_width = (geometry.width as f32 * letterbox.scale).round() as usize;
+        let content_height = (geometry.height as f32 * letterbox.scale).round() as usize;
+        let first_column = letterbox.offset_x.round() as usize;
+        let first_row = letterbox.offset_y.round() as usize;
+        let content_width = content_width.min(geometry.side.saturating_sub(first_column));
+        let content_height = content_height.min(geometry.side.saturating_sub(first_row));
+        let samples = (1.0 / letterbox.scale).ceil().max(1.0) as usize;
+        let footprint = 1.0 / letterbox.scale;
+        let step = footprint / samples as f32;
+
+        // The same float arithmetic as a per-pixel walk, so the sample positions, and
+        // hence the tensor, do not depend on whether the tables are reused.
+        let sample_index = |start: f32, sample: usize, len: u32| {
+            let position = (start + (sample as f32 + 0.5) * step).floor() as i64;
+            position.clamp(0, i64::from(len) - 1) as usize
+        };
+        self.column_offsets.clear();
+        for column in first_column..first_column + content_width {
             let frame_left = (column as f32 - letterbox.offset_x) * footprint;
-            let sum = if samples_per_axis == 1 {
-                sample_rgb_bilinear(frame, frame_left + 0.5 * step, frame_top + 0.5 * step)
-            } else {
-                box_sum_rgb(frame, frame_left, frame_top, step, samples_per_axis)
-            };
-            let base = (row * side + column) * 3;
-            for channel in 0..3 {
-                tensor[base + channel] = sum[channel] * weight - 1.0;
+            for sample in 0..samples {
+                let x = sample_index(frame_left, sample, geometry.width);
+                self.column_offsets.push(x * geometry.bytes_per_pixel);
+            }
+        }
+        self.row_offsets.clear();
+        for row in first_row..first_row + content_height {
+            let frame_top = (row as f32 - letterbox.offset_y) * footprint;
+            for sample in 0..samples {
+                let y = sample_index(frame_top, sample, geometry.height);
+                self.row_offsets.push(y * geometry.stride);
+            }
+        }
+        self.sums.clear();
+        self.sums.resize(content_width * 3, 0);
+        self.samples = samples;
+        self.content = [first_column, first_row, content_width, content_height];
+        self.geometry = Some(geometry);
+        self.letterbox = Some(letterbox);
+        letterbox
+    }
+
+    /// Averages each input pixel's sample grid into `tensor`.
+    fn box_filter(&mut self, frame: &Frame<'_>, tensor: &mut [f32]) {
+        let Some(geometry) = self.geometry else {
+            return;
+        };
+        let [first_column, first_row, content_width, _] = self.content;
+        let samples = self.samples;
+        let weight = 1.0 / (samples * samples) as f32 / 127.5;
+        let pixels = frame.bytes();
+        for (content_row, sample_rows) in self.row_offsets.chunks_exact(samples).enumerate() {
+            self.sums.fill(0);
+            for &row_offset in sample_rows {
+                let line = &pixels[row_offset..];
+                let columns = self.column_offsets.chunks_exact(samples);
+                for (sums, sample_columns) in self.sums.chunks_exact_mut(3).zip(columns) {
+                    if geometry.bytes_per_pixel == 1 {
+                        let total: u32 = sample_columns
+                            .iter()
+                            .map(|&offset| u32::from(line[offset]))
+                            .sum();
+                        sums[0] += total;
+                    } else {
+                        for &offset in sample_columns {
+                            let pixel = &line[offset..offset + 3];
+                            sums[0] += u32::from(pixel[0]);
+                            sums[1] += u32::from(pixel[1]);
+                            sums[2] += u32::from(pixel[2]);
+                        }
+                    }
+                }
+            }
+            let base = ((first_row + content_row) * geometry.side + first_column) * 3;
+            let out = &mut tensor[base..base + content_width * 3];
+            for (value, sums) in out.chunks_exact_mut(3).zip(self.sums.chunks_exact(3)) {
+                let gray = geometry.bytes_per_pixel == 1;
+                for channel in 0..3 {
+                    let sum = if gray { sums[0] } else { sums[channel] };
+                    value[channel] = sum as f32 * weight - 1.0;
+                }
             }
         }
     }
-    letterbox
-}
-
-/// Sums the `count` x `count` frame pixels that contain the points
-/// `(left + (i + 0.5) * step, top + (j + 0.5) * step)`. Where such a point is a pixel
-/// centre, as it is for whole-number downscale factors, this equals a bilinear
-/// sample there at a quarter of the reads.
-fn box_sum_rgb(frame: &Frame<'_>, left: f32, top: f32, step: f32, count: usize) -> [f32; 3] {
-    let mut sum = [0u32; 3];
-    for sample_y in 0..count {
-        let y = (top + (sample_y as f32 + 0.5) * step).floor() as i64;
-        for sample_x in 0..count {
-            let x = (left + (sample_x as f32 + 0.5) * step).floor() as i64;
-            let rgb = frame.rgb(x, y);
-            sum[0] += u32::from(rgb[0]);
-            sum[1] += u32::from(rgb[1]);
-            sum[2] += u32::from(rgb[2]);
-        }
-    }
-    sum.map(|channel| channel as f32)
 }
 
 /// Bilinear RGB sample at a continuous position where pixel `(i, j)` covers
@@ -205,6 +321,82 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The letterbox as a walk over input pixels that samples the frame with
+    /// [`Frame::rgb`], to check the table-driven resizer against.
+    fn reference_letterbox(frame: &Frame<'_>, side: usize, tensor: &mut [f32]) -> Letterbox {
+        let letterbox = Letterbox::fit(frame.width(), frame.height(), side);
+        tensor.fill(-1.0);
+        let content_width = (frame.width() as f32 * letterbox.scale).round() as usize;
+        let content_height = (frame.height() as f32 * letterbox.scale).round() as usize;
+        let first_column = letterbox.offset_x.round() as usize;
+        let first_row = letterbox.offset_y.round() as usize;
+        let samples = (1.0 / letterbox.scale).ceil().max(1.0) as usize;
+        let footprint = 1.0 / letterbox.scale;
+        let step = footprint / samples as f32;
+        let weight = 1.0 / (samples * samples) as f32 / 127.5;
+        for row in first_row..(first_row + content_height).min(side) {
+            let top = (row as f32 - letterbox.offset_y) * footprint;
+            for column in first_column..(first_column + content_width).min(side) {
+                let left = (column as f32 - letterbox.offset_x) * footprint;
+                let mut sum = [0u32; 3];
+                for sample_y in 0..samples {
+                    let y = (top + (sample_y as f32 + 0.5) * step).floor() as i64;
+                    for sample_x in 0..samples {
+                        let x = (left + (sample_x as f32 + 0.5) * step).floor() as i64;
+                        let rgb = frame.rgb(x, y);
+                        for channel in 0..3 {
+                            sum[channel] += u32::from(rgb[channel]);
+                        }
+                    }
+                }
+                for channel in 0..3 {
+                    tensor[(row * side + column) * 3 + channel] =
+                        sum[channel] as f32 * weight - 1.0;
+                }
+            }
+        }
+        letterbox
+    }
+
+    #[test]
+    fn resizer_rebuilds_tables_on_new_size() {
+        let pattern = |width: usize, height: usize| -> Vec<u8> {
+            (0..width * height * 4)
+                .map(|index| ((index * 29 + index / 97 * 13) % 253) as u8)
+                .collect()
+        };
+        let wide = pattern(45, 20);
+        let tall = pattern(12, 33);
+        let frames = [
+            Frame::rgba(&wide, 45, 20).unwrap(),
+            Frame::rgba(&tall, 12, 33).unwrap(),
+            Frame::rgba(&wide, 45, 20).unwrap(),
+        ];
+        let mut resizer = LetterboxResizer::default();
+        for frame in &frames {
+            let mut reused = vec![0.0; 8 * 8 * 3];
+            let mut fresh = vec![0.0; 8 * 8 * 3];
+            let first = resizer.resize(frame, 8, &mut reused);
+            let second = reference_letterbox(frame, 8, &mut fresh);
+            assert_eq!(first, second);
+            assert_eq!(reused, fresh, "{}x{}", frame.width(), frame.height());
+        }
+    }
+
+    #[test]
+    fn gray_and_rgba_letterbox_alike() {
+        let gray: Vec<u8> = (0..30 * 10).map(|index| (index * 7 % 256) as u8).collect();
+        let rgba: Vec<u8> = gray
+            .iter()
+            .flat_map(|&value| [value, value, value, 255])
+            .collect();
+        let mut from_gray = vec![0.0; 6 * 6 * 3];
+        let mut from_rgba = vec![0.0; 6 * 6 * 3];
+        letterbox_rgb(&Frame::gray(&gray, 30, 10).unwrap(), 6, &mut from_gray);
+        letterbox_rgb(&Frame::rgba(&rgba, 30, 10).unwrap(), 6, &mut from_rgba);
+        assert_eq!(from_gray, from_rgba);
     }
 
     #[test]
