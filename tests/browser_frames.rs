@@ -91,9 +91,8 @@ async fn closed_bitmap_is_reported_not_read() {
 #[wasm_bindgen_test]
 async fn real_detector_finds_no_face_on_a_plain_canvas() {
     let (canvas, _context) = test_canvas();
-    let image = BitmapReader::default()
-        .read(&bitmap_of(&canvas).await)
-        .unwrap();
+    let mut reader = BitmapReader::default();
+    let image = reader.read(&bitmap_of(&canvas).await).unwrap();
     let mut detector = FaceDetector::new(DETECTOR).unwrap();
 
     let faces = detector.detect(&image.frame().unwrap()).unwrap();

@@ -20,7 +20,7 @@ pub const BORDER_PER_SIDE: f32 = 0.5;
 pub const BORDER_GRAY: u8 = 128;
 
 /// An owned, tightly packed RGBA image.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RgbaImage {
     pub pixels: Vec<u8>,
     pub width: u32,

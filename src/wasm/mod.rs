@@ -5,14 +5,16 @@
 //!
 //! - **Page (main thread)**: [`SmileSensor`] opens the cameras with `getUserMedia`
 //!   and plays each into a detached `<video>`. At each new video frame
-//!   (`requestVideoFrameCallback`, or a timer where that is missing) it creates an
-//!   `ImageBitmap` and transfers it to the worker. At most one frame per camera is
+//!   (`requestVideoFrameCallback`, or a timer where that is missing) it wraps the
+//!   frame in a `VideoFrame` (an `ImageBitmap` where `VideoFrame` is missing) and
+//!   transfers it to the worker. At most one frame per camera is
 //!   in flight, so a slow device skips frames instead of building a backlog. The
 //!   page also keeps the report queue in IndexedDB, delivers reports with `fetch`,
 //!   and dispatches the events the UI listens to.
 //! - **Inference worker** (`www/sensor-worker.js`, a module worker that loads this
 //!   same package): [`InferenceWorker`] holds the face detector, the smile scorer and
-//!   the sensor session. It turns each bitmap into a frame, scores the faces the
+//!   the sensor session. It copies each frame's pixels as RGBX into wasm memory
+//!   (or draws a bitmap and reads it back), scores the faces the
 //!   session asks for, and returns counts, timings and finished reports. Frames and
 //!   scores never leave the worker.
 //!
@@ -73,7 +75,7 @@ export interface SensorOptions {
    * ignored. Zones of different roles must not overlap.
    */
   zones?: { client?: Zone[]; employee?: Zone[] };
-  /** Smile score from 0.25 to 0.95 at or above which a smile starts; it ends 0.2 lower. Default 0.6. */
+  /** Smile score from 0.25 to 0.95 at or above which a smile starts; it ends 0.2 lower. Default 0.85. */
   smileThreshold?: number;
   /** Report bucket length in minutes: 5, 10, 15, 20, 30 or 60; default 15. */
   bucketMinutes?: number;

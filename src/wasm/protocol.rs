@@ -1,8 +1,9 @@
 //! Messages between the page's [`SmileSensor`](super::SmileSensor) and the
 //! inference worker (`sensor-worker.js`).
 //!
-//! Frames travel to the worker as transferred `ImageBitmap`s and never come back;
-//! the worker answers with counts, timings and finished report bodies only.
+//! Frames travel to the worker as transferred `VideoFrame`s (or `ImageBitmap`s where
+//! `VideoFrame` is missing) and never come back; the worker answers with counts,
+//! timings and finished report bodies only.
 
 use serde::{Deserialize, Serialize};
 

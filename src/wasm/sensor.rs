@@ -761,20 +761,27 @@ impl Shared {
 
         self.in_flight.borrow_mut()[index] = true;
         self.last_sent_ms.borrow_mut()[index] = now;
-        let capture = web_sys::window()
-            .ok_or_else(|| JsValue::from_str("no window"))
-            .and_then(|window| window.create_image_bitmap_with_html_video_element(feed.video()));
+        let frame = video_frame_of(feed.video());
+        let capture = match frame {
+            Some(_) => Ok(None),
+            None => web_sys::window()
+                .ok_or_else(|| JsValue::from_str("no window"))
+                .and_then(|window| window.create_image_bitmap_with_html_video_element(feed.video()))
+                .map(Some),
+        };
         feed.arm(interval);
         drop(feeds);
 
         let shared = self.clone();
         spawn_local(async move {
-            let sent = match capture {
-                Ok(promise) => match JsFuture::from(promise).await {
-                    Ok(bitmap) => shared.post_frame(index, bitmap, now),
+            let sent = match (frame, capture) {
+                (Some(frame), _) => shared.post_frame(index, "frame", frame, now),
+                (None, Ok(Some(promise))) => match JsFuture::from(promise).await {
+                    Ok(bitmap) => shared.post_frame(index, "bitmap", bitmap, now),
                     Err(error) => Err(error),
                 },
-                Err(error) => Err(error),
+                (None, Ok(None)) => Err(JsValue::from_str("no frame captured")),
+                (None, Err(error)) => Err(error),
             };
             if let Err(error) = sent {
                 // The video may not have a frame yet right after opening.
@@ -786,7 +793,15 @@ impl Shared {
         });
     }
 
-    fn post_frame(&self, camera: usize, bitmap: JsValue, timestamp_ms: f64) -> Result<(), JsValue> {
+    /// Transfers `image`, a `VideoFrame` (`kind` "frame") or an `ImageBitmap`
+    /// ("bitmap"), to the worker as a frame of `camera`.
+    fn post_frame(
+        &self,
+        camera: usize,
+        kind: &str,
+        image: JsValue,
+        timestamp_ms: f64,
+    ) -> Result<(), JsValue> {
         let worker = self.worker.borrow();
         let link = worker
             .as_ref()
@@ -799,9 +814,14 @@ impl Shared {
             &"timestampMs".into(),
             &JsValue::from(timestamp_ms),
         )?;
-        Reflect::set(&message, &"bitmap".into(), &bitmap)?;
-        link.worker
-            .post_message_with_transfer(&message, &Array::of1(&bitmap))
+        Reflect::set(&message, &kind.into(), &image)?;
+        let sent = link
+            .worker
+            .post_message_with_transfer(&message, &Array::of1(&image));
+        if sent.is_err() {
+            close_image(&image);
+        }
+        sent
     }
 
     fn start_bucket_tick(self: &Rc<Self>) {
@@ -1107,4 +1127,25 @@ async fn sleep_ms(milliseconds: i32) {
         }
     });
     let _ = JsFuture::from(promise).await;
+}
+
+/// Wraps the current frame of `video` in a `VideoFrame`, which the worker copies as
+/// RGBX faster than a bitmap is drawn and read back. `None` where the browser has no
+/// `VideoFrame` or cannot wrap the video yet; the caller then takes an `ImageBitmap`.
+// NOTE: reached through `Reflect` because web-sys marks WebCodecs unstable.
+fn video_frame_of(video: &web_sys::HtmlVideoElement) -> Option<JsValue> {
+    let constructor = Reflect::get(&js_sys::global(), &"VideoFrame".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    Reflect::construct(&constructor, &Array::of1(video)).ok()
+}
+
+/// Releases a `VideoFrame` or `ImageBitmap` that was not transferred.
+fn close_image(image: &JsValue) {
+    if let Ok(close) = Reflect::get(image, &"close".into()) {
+        if let Some(close) = close.dyn_ref::<js_sys::Function>() {
+            let _ = close.call0(image);
+        }
+    }
 }

@@ -4,6 +4,7 @@
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
+use js_sys::Uint8Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -90,10 +91,42 @@ impl InferenceWorker {
         timestamp_ms: f64,
     ) -> Result<JsValue, JsError> {
         let started = now_ms();
-        let image = self
-            .reader
+        self.reader
             .read(bitmap)
             .map_err(|error| JsError::new(&error.to_string()))?;
+        self.analyze_read(camera, timestamp_ms, started)
+    }
+
+    /// Like [`analyze`](Self::analyze), for a `width` x `height` frame whose
+    /// tightly packed RGBX pixels `VideoFrame.copyTo` wrote into `pixels`.
+    /// `copy_started_ms` is the worker's `performance.now()` when that copy began,
+    /// so the frame copy time includes it.
+    #[wasm_bindgen(js_name = analyzeRgbx)]
+    pub fn analyze_rgbx(
+        &mut self,
+        pixels: &Uint8Array,
+        width: u32,
+        height: u32,
+        camera: u32,
+        timestamp_ms: f64,
+        copy_started_ms: f64,
+    ) -> Result<JsValue, JsError> {
+        let started = copy_started_ms;
+        self.reader
+            .copy_rgbx(pixels, width, height)
+            .map_err(|error| JsError::new(&error.to_string()))?;
+        self.analyze_read(camera, timestamp_ms, started)
+    }
+
+    /// Analyses the frame last copied into the reader; `started` is when its copy
+    /// began.
+    fn analyze_read(
+        &mut self,
+        camera: u32,
+        timestamp_ms: f64,
+        started: f64,
+    ) -> Result<JsValue, JsError> {
+        let image = self.reader.image();
         let frame = image
             .frame()
             .map_err(|error| JsError::new(&error.to_string()))?;
