@@ -44,7 +44,7 @@ fn minimal_options_get_documented_defaults() {
     assert_eq!(config.collector_url, "http://127.0.0.1:8080");
     assert_eq!(config.bucket_minutes, 15);
     assert_eq!(config.max_frames_per_second, 10.0);
-    assert_eq!(config.smile_threshold, 0.6);
+    assert_eq!(config.smile_threshold, 0.85);
     assert_eq!(config.models_url, "models/");
     assert_eq!(config.worker_url, "sensor-worker.js");
     assert_eq!(config.cameras.len(), 1);

@@ -27,6 +27,24 @@ pub struct Metrics {
     /// Area under the ROC curve, ties counted half; `None` unless both classes are
     /// present.
     pub auc: Option<f64>,
+    /// Recall on smiles and on neutral faces at each of
+    /// [`OPERATING_THRESHOLDS`], to weigh the smile event thresholds, which sit
+    /// above the decision threshold.
+    pub operating_points: Vec<OperatingPoint>,
+}
+
+/// Thresholds at which [`Metrics::operating_points`] are measured: the range the
+/// smile events' enter and exit thresholds are chosen from.
+pub const OPERATING_THRESHOLDS: [f32; 5] = [0.5, 0.6, 0.7, 0.8, 0.9];
+
+/// Recalls at one threshold.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OperatingPoint {
+    pub threshold: f32,
+    /// Fraction of smiling images scored at or above `threshold`.
+    pub smile_recall: Option<f64>,
+    /// Fraction of neutral images scored below `threshold`.
+    pub neutral_recall: Option<f64>,
 }
 
 impl Metrics {
@@ -59,6 +77,26 @@ impl Metrics {
             accuracy: ratio(true_smiles + true_neutrals, n),
             balanced_accuracy,
             auc: roc_auc(outcomes),
+            operating_points: OPERATING_THRESHOLDS
+                .iter()
+                .map(|&threshold| OperatingPoint {
+                    threshold,
+                    smile_recall: ratio(
+                        outcomes
+                            .iter()
+                            .filter(|o| o.is_smile && o.score >= threshold)
+                            .count(),
+                        smiles,
+                    ),
+                    neutral_recall: ratio(
+                        outcomes
+                            .iter()
+                            .filter(|o| !o.is_smile && o.score < threshold)
+                            .count(),
+                        neutrals,
+                    ),
+                })
+                .collect(),
         }
     }
 }
@@ -102,6 +140,30 @@ mod tests {
             face_found: true,
             score,
         }
+    }
+
+    #[test]
+    fn operating_points_split_at_threshold() {
+        let outcomes = [
+            outcome(true, 0.95),
+            outcome(true, 0.65),
+            outcome(false, 0.7),
+            outcome(false, 0.1),
+        ];
+        let metrics = Metrics::compute(&outcomes, 0.5);
+        let at = |threshold: f32| {
+            metrics
+                .operating_points
+                .iter()
+                .find(|point| point.threshold == threshold)
+                .cloned()
+                .expect("threshold measured")
+        };
+        assert_eq!(at(0.6).smile_recall, Some(1.0));
+        assert_eq!(at(0.6).neutral_recall, Some(0.5));
+        assert_eq!(at(0.7).smile_recall, Some(0.5));
+        assert_eq!(at(0.8).neutral_recall, Some(1.0));
+        assert_eq!(at(0.9).smile_recall, Some(0.5));
     }
 
     #[test]
