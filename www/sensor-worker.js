@@ -120,11 +120,17 @@ async function analyze({ camera, timestampMs, frame, bitmap }) {
 // camera frame in headless Chromium 156 the copy took 0.6 ms, and drawing a bitmap
 // to a canvas and reading it back took 2.3 ms.
 async function analyzeVideoFrame(frame, camera, timestampMs) {
+  const { width, height } = frame.visibleRect;
   if (!rgbxUnsupported) {
     let pixels = null;
     const copyStarted = performance.now();
     try {
       const size = frame.allocationSize(RGBX);
+      // A browser that ignores the format option sizes the frame's own layout
+      // (I420 takes 1.5 bytes per pixel) instead of throwing.
+      if (size !== width * height * 4) {
+        throw new DOMException(`RGBX copy would take ${size} bytes`, "NotSupportedError");
+      }
       pixels = rgbxBuffers.get(camera);
       if (pixels?.length !== size) {
         pixels = new Uint8Array(size);
@@ -135,11 +141,11 @@ async function analyzeVideoFrame(frame, camera, timestampMs) {
       if (error?.name !== "NotSupportedError") {
         throw error;
       }
+      console.info(`smile sensor: copying frames as RGBX is not supported (${error.message}); using ImageBitmap`);
       rgbxUnsupported = true;
       pixels = null;
     }
     if (pixels !== null) {
-      const { width, height } = frame.visibleRect;
       return analyzer.analyzeRgbx(pixels, width, height, camera, timestampMs, copyStarted);
     }
   }
