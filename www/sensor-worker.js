@@ -22,11 +22,16 @@ const RGBX = { format: "RGBX", colorSpace: "srgb" };
 
 let analyzer = null;
 let employeeConsent = false;
-// One reused RGBX buffer per camera, so two cameras' copies never share one.
+// One reused RGBX buffer per camera. Frames of one camera are analysed one after
+// the other (see `analysisQueues`), so no two copies write one buffer at once.
 const rgbxBuffers = new Map();
-// Set when this browser's VideoFrame cannot convert to RGBX; frames then go through
-// an ImageBitmap.
-let rgbxUnsupported = false;
+// Per camera, the promise of its last frame's analysis. A frame waits for the one
+// before it, because the page may send the next frame before this worker replies:
+// the page clears its in-flight flags when the worker reports an error.
+const analysisQueues = new Map();
+// Whether this browser's VideoFrame.copyTo converts to RGBX; null until checked on
+// the first frame. Without it, frames go through an ImageBitmap.
+let rgbxSupported = null;
 const waiting = [];
 
 self.addEventListener("message", (event) => {
@@ -86,9 +91,11 @@ function handle(message) {
     case "resume":
       analyzer.resume();
       break;
-    case "frame":
-      analyze(message);
+    case "frame": {
+      const previous = analysisQueues.get(message.camera) ?? Promise.resolve();
+      analysisQueues.set(message.camera, previous.then(() => analyze(message)));
       break;
+    }
     case "tick":
       postReports("reports", message.nowMs, false);
       break;
@@ -116,44 +123,60 @@ async function analyze({ camera, timestampMs, frame, bitmap }) {
 }
 
 // Copies the frame's pixels as RGBX into the camera's buffer and analyses them, or
-// falls back to an ImageBitmap where the conversion is not supported. For a 640x480
-// camera frame in headless Chromium 156 the copy took 0.6 ms, and drawing a bitmap
-// to a canvas and reading it back took 2.3 ms.
+// falls back to an ImageBitmap where the conversion is not supported or the frame
+// is rotated or flipped (copyTo ignores both, createImageBitmap applies them). For
+// a 640x480 camera frame in headless Chromium 156 the copy took 0.6 ms, and drawing
+// a bitmap to a canvas and reading it back took 2.3 ms.
 async function analyzeVideoFrame(frame, camera, timestampMs) {
   const { width, height } = frame.visibleRect;
-  if (!rgbxUnsupported) {
-    let pixels = null;
+  const upright = (frame.rotation ?? 0) === 0 && !frame.flip;
+  if (upright && (rgbxSupported ??= await convertsToRgbx())) {
+    const size = width * height * 4;
+    let pixels = rgbxBuffers.get(camera);
+    if (pixels?.length !== size) {
+      pixels = new Uint8Array(size);
+      rgbxBuffers.set(camera, pixels);
+    }
     const copyStarted = performance.now();
-    try {
-      const size = frame.allocationSize(RGBX);
-      // A browser that ignores the format option sizes the frame's own layout
-      // (I420 takes 1.5 bytes per pixel) instead of throwing.
-      if (size !== width * height * 4) {
-        throw new DOMException(`RGBX copy would take ${size} bytes`, "NotSupportedError");
-      }
-      pixels = rgbxBuffers.get(camera);
-      if (pixels?.length !== size) {
-        pixels = new Uint8Array(size);
-        rgbxBuffers.set(camera, pixels);
-      }
-      await frame.copyTo(pixels, RGBX);
-    } catch (error) {
-      if (error?.name !== "NotSupportedError") {
-        throw error;
-      }
-      console.info(`smile sensor: copying frames as RGBX is not supported (${error.message}); using ImageBitmap`);
-      rgbxUnsupported = true;
-      pixels = null;
-    }
-    if (pixels !== null) {
-      return analyzer.analyzeRgbx(pixels, width, height, camera, timestampMs, copyStarted);
-    }
+    await frame.copyTo(pixels, RGBX);
+    return analyzer.analyzeRgbx(pixels, width, height, camera, timestampMs, copyStarted);
   }
   const bitmap = await createImageBitmap(frame);
   try {
     return analyzer.analyze(bitmap, camera, timestampMs);
   } finally {
     bitmap.close();
+  }
+}
+
+// Checks once that copyTo converts to RGBX: a browser that ignores the format
+// option copies the frame's own layout, which has another size (I420) or another
+// byte order (BGRX). Copying a 1x1 BGRX frame of known bytes detects both.
+async function convertsToRgbx() {
+  let probe = null;
+  try {
+    const blue = 10, green = 20, red = 30;
+    probe = new VideoFrame(new Uint8Array([blue, green, red, 255]), {
+      format: "BGRX",
+      codedWidth: 1,
+      codedHeight: 1,
+      timestamp: 0,
+    });
+    if (probe.allocationSize(RGBX) !== 4) {
+      return false;
+    }
+    const pixel = new Uint8Array(4);
+    await probe.copyTo(pixel, RGBX);
+    const converted = pixel[0] === red && pixel[1] === green && pixel[2] === blue;
+    if (!converted) {
+      console.info("smile sensor: VideoFrame.copyTo does not convert to RGBX; using ImageBitmap");
+    }
+    return converted;
+  } catch (error) {
+    console.info(`smile sensor: VideoFrame.copyTo to RGBX failed (${error?.message ?? error}); using ImageBitmap`);
+    return false;
+  } finally {
+    probe?.close();
   }
 }
 

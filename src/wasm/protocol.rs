@@ -39,7 +39,10 @@ pub struct FinishedReport {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FrameTimings {
-    /// Drawing the bitmap and copying its pixels into wasm memory.
+    /// Copying the frame's pixels into wasm memory: `VideoFrame.copyTo` as RGBX
+    /// and the copy into the wasm buffer, or drawing a bitmap and reading it back.
+    /// It includes the wait for `copyTo`'s promise, during which the worker may run
+    /// another camera's frame.
     pub frame_copy_ms: f64,
     /// The detection schedule's luma thumbnail and change check.
     pub change_check_ms: f64,
@@ -50,7 +53,7 @@ pub struct FrameTimings {
     pub scorer_ms: f64,
     /// Tracking, smile events and counting in the session.
     pub events_ms: f64,
-    /// The whole frame, from receiving the bitmap to the session's events.
+    /// The whole frame, from the start of the frame copy to the session's events.
     pub total_ms: f64,
     /// Detector runs: 0 or 1 for one frame, the fraction of frames for a mean.
     pub detector_runs: f64,

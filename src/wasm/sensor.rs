@@ -794,12 +794,27 @@ impl Shared {
     }
 
     /// Transfers `image`, a `VideoFrame` (`kind` "frame") or an `ImageBitmap`
-    /// ("bitmap"), to the worker as a frame of `camera`.
+    /// ("bitmap"), to the worker as a frame of `camera`. An image that is not
+    /// transferred is closed here, so no error path keeps its pixels alive.
     fn post_frame(
         &self,
         camera: usize,
         kind: &str,
         image: JsValue,
+        timestamp_ms: f64,
+    ) -> Result<(), JsValue> {
+        let sent = self.transfer_frame(camera, kind, &image, timestamp_ms);
+        if sent.is_err() {
+            close_image(&image);
+        }
+        sent
+    }
+
+    fn transfer_frame(
+        &self,
+        camera: usize,
+        kind: &str,
+        image: &JsValue,
         timestamp_ms: f64,
     ) -> Result<(), JsValue> {
         let worker = self.worker.borrow();
@@ -814,14 +829,9 @@ impl Shared {
             &"timestampMs".into(),
             &JsValue::from(timestamp_ms),
         )?;
-        Reflect::set(&message, &kind.into(), &image)?;
-        let sent = link
-            .worker
-            .post_message_with_transfer(&message, &Array::of1(&image));
-        if sent.is_err() {
-            close_image(&image);
-        }
-        sent
+        Reflect::set(&message, &kind.into(), image)?;
+        link.worker
+            .post_message_with_transfer(&message, &Array::of1(image))
     }
 
     fn start_bucket_tick(self: &Rc<Self>) {
