@@ -64,10 +64,11 @@ struct Geometry {
     side: usize,
 }
 
-/// The letterbox resize of [`letterbox_rgb`] with its sample positions kept: the
+/// The letterbox resize of [`letterbox_rgb`] with its sample positions kept. The
 /// byte offsets of the frame pixels that each input pixel averages depend only on
-/// the frame's size, so a camera stream computes them once and each frame only adds
-/// up bytes.
+/// the frame's size, stride and pixel format and on the input side. So a camera
+/// stream computes them once, and each frame only adds up bytes. Frames no larger
+/// than the input are sampled bilinearly and need no tables.
 #[derive(Clone, Debug, Default)]
 pub struct LetterboxResizer {
     geometry: Option<Geometry>,
@@ -141,13 +142,22 @@ impl LetterboxResizer {
         let footprint = 1.0 / letterbox.scale;
         let step = footprint / samples as f32;
 
+        self.samples = samples;
+        self.content = [first_column, first_row, content_width, content_height];
+        self.geometry = Some(geometry);
+        self.letterbox = Some(letterbox);
+        self.column_offsets.clear();
+        self.row_offsets.clear();
+        if samples == 1 {
+            return letterbox;
+        }
+
         // The same float arithmetic as a per-pixel walk, so the sample positions, and
         // hence the tensor, do not depend on whether the tables are reused.
         let sample_index = |start: f32, sample: usize, len: u32| {
             let position = (start + (sample as f32 + 0.5) * step).floor() as i64;
             position.clamp(0, i64::from(len) - 1) as usize
         };
-        self.column_offsets.clear();
         for column in first_column..first_column + content_width {
             let frame_left = (column as f32 - letterbox.offset_x) * footprint;
             for sample in 0..samples {
@@ -155,7 +165,6 @@ impl LetterboxResizer {
                 self.column_offsets.push(x * geometry.bytes_per_pixel);
             }
         }
-        self.row_offsets.clear();
         for row in first_row..first_row + content_height {
             let frame_top = (row as f32 - letterbox.offset_y) * footprint;
             for sample in 0..samples {
@@ -165,10 +174,6 @@ impl LetterboxResizer {
         }
         self.sums.clear();
         self.sums.resize(content_width * 3, 0);
-        self.samples = samples;
-        self.content = [first_column, first_row, content_width, content_height];
-        self.geometry = Some(geometry);
-        self.letterbox = Some(letterbox);
         letterbox
     }
 
@@ -252,6 +257,7 @@ fn lerp(a: u8, b: u8, t: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frame::PixelFormat;
 
     #[test]
     fn landscape_frame_is_padded_top_and_bottom() {
@@ -340,6 +346,13 @@ mod tests {
             let top = (row as f32 - letterbox.offset_y) * footprint;
             for column in first_column..(first_column + content_width).min(side) {
                 let left = (column as f32 - letterbox.offset_x) * footprint;
+                if samples == 1 {
+                    let rgb = sample_rgb_bilinear(frame, left + 0.5 * step, top + 0.5 * step);
+                    for channel in 0..3 {
+                        tensor[(row * side + column) * 3 + channel] = rgb[channel] * weight - 1.0;
+                    }
+                    continue;
+                }
                 let mut sum = [0u32; 3];
                 for sample_y in 0..samples {
                     let y = (top + (sample_y as f32 + 0.5) * step).floor() as i64;
@@ -362,16 +375,24 @@ mod tests {
 
     #[test]
     fn resizer_rebuilds_tables_on_new_size() {
-        let pattern = |width: usize, height: usize| -> Vec<u8> {
-            (0..width * height * 4)
+        let pattern = |len: usize| -> Vec<u8> {
+            (0..len)
                 .map(|index| ((index * 29 + index / 97 * 13) % 253) as u8)
                 .collect()
         };
-        let wide = pattern(45, 20);
-        let tall = pattern(12, 33);
+        let wide = pattern(45 * 20 * 4);
+        let tall = pattern(12 * 33 * 4);
+        // Rows padded to 188 bytes, and a buffer that ends after the last pixel.
+        let padded = pattern(188 * 19 + 45 * 4);
+        let gray = pattern(32 * 10);
+        let small = pattern(5 * 3 * 4);
         let frames = [
             Frame::rgba(&wide, 45, 20).unwrap(),
             Frame::rgba(&tall, 12, 33).unwrap(),
+            Frame::new(&padded, 45, 20, 188, PixelFormat::Rgba8).unwrap(),
+            Frame::rgba(&wide, 45, 20).unwrap(),
+            Frame::new(&gray, 30, 10, 32, PixelFormat::Gray8).unwrap(),
+            Frame::rgba(&small, 5, 3).unwrap(),
             Frame::rgba(&wide, 45, 20).unwrap(),
         ];
         let mut resizer = LetterboxResizer::default();
@@ -380,8 +401,14 @@ mod tests {
             let mut fresh = vec![0.0; 8 * 8 * 3];
             let first = resizer.resize(frame, 8, &mut reused);
             let second = reference_letterbox(frame, 8, &mut fresh);
-            assert_eq!(first, second);
-            assert_eq!(reused, fresh, "{}x{}", frame.width(), frame.height());
+            let geometry = (
+                frame.width(),
+                frame.height(),
+                frame.stride(),
+                frame.format(),
+            );
+            assert_eq!(first, second, "{geometry:?}");
+            assert_eq!(reused, fresh, "{geometry:?}");
         }
     }
 
