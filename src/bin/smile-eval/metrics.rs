@@ -35,7 +35,7 @@ pub struct Metrics {
 
 /// Thresholds at which [`Metrics::operating_points`] are measured: the range the
 /// smile events' enter and exit thresholds are chosen from.
-pub const OPERATING_THRESHOLDS: [f32; 5] = [0.5, 0.6, 0.7, 0.8, 0.9];
+pub const OPERATING_THRESHOLDS: [f32; 7] = [0.5, 0.6, 0.65, 0.7, 0.8, 0.85, 0.9];
 
 /// Recalls at one threshold.
 #[derive(Clone, Debug, PartialEq, Serialize)]
