@@ -8,8 +8,9 @@
 //! product's own ([`PipelineConfig::smile_threshold`]), never tuned here.
 //!
 //! Prints a table and writes JSON with, per label file, `n`, `faces_found`,
-//! `accuracy`, `balanced_accuracy`, `auc` and `threshold`, plus the same per
-//! `condition` tag when the file has that column.
+//! `accuracy`, `balanced_accuracy`, `auc`, `threshold` and `operating_points`,
+//! plus the same per `condition` tag when the file has that column. With
+//! `--outcomes CSV` it also writes one row per image, for error analysis.
 
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "../common/mod.rs"]
@@ -70,6 +71,10 @@ mod native {
         /// per face, in milliseconds (this process runs on one thread).
         #[arg(long)]
         timings: bool,
+        /// Also write one CSV row per scored image to this file: label file, image
+        /// path, label, whether a face was found, and the smile score.
+        #[arg(long)]
+        outcomes: Option<PathBuf>,
     }
 
     fn default_scorer_path() -> PathBuf {
@@ -126,13 +131,37 @@ mod native {
 
         let mut stopwatch = Stopwatch::default();
         let mut labels = BTreeMap::new();
+        let mut outcome_rows = match &args.outcomes {
+            Some(path) => {
+                let mut writer = csv::Writer::from_path(path)
+                    .with_context(|| format!("failed to create {}", path.display()))?;
+                writer.write_record(["labels", "path", "label", "face_found", "score"])?;
+                Some(writer)
+            }
+            None => None,
+        };
         print_header();
         for labels_path in &args.labels {
             let label_file = read_label_file(labels_path)?;
             let outcomes = score_file(&mut pipeline, &args.data, &label_file, &mut stopwatch)?;
+            if let Some(writer) = &mut outcome_rows {
+                for (image, outcome) in label_file.images.iter().zip(&outcomes) {
+                    writer.write_record([
+                        labels_path.display().to_string(),
+                        image.path.clone(),
+                        image.label.to_string(),
+                        outcome.face_found.to_string(),
+                        outcome.score.to_string(),
+                    ])?;
+                }
+            }
             let report = summarise(&label_file, &outcomes, config.smile_threshold);
             print_rows(&labels_path.display().to_string(), &report);
             labels.insert(labels_path.display().to_string(), report);
+        }
+
+        if let Some(mut writer) = outcome_rows {
+            writer.flush().context("failed to write the outcomes CSV")?;
         }
 
         let timings = args.timings.then(|| stopwatch.summary());
