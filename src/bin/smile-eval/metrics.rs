@@ -53,14 +53,7 @@ impl Metrics {
         let smiles = outcomes.iter().filter(|o| o.is_smile).count();
         let neutrals = n - smiles;
         let faces_found = outcomes.iter().filter(|o| o.face_found).count();
-        let true_smiles = outcomes
-            .iter()
-            .filter(|o| o.is_smile && o.score >= threshold)
-            .count();
-        let true_neutrals = outcomes
-            .iter()
-            .filter(|o| !o.is_smile && o.score < threshold)
-            .count();
+        let (true_smiles, true_neutrals) = correct_counts(outcomes, threshold);
 
         let ratio = |count: usize, total: usize| (total > 0).then(|| count as f64 / total as f64);
         let balanced_accuracy = match (ratio(true_smiles, smiles), ratio(true_neutrals, neutrals)) {
@@ -79,26 +72,31 @@ impl Metrics {
             auc: roc_auc(outcomes),
             operating_points: OPERATING_THRESHOLDS
                 .iter()
-                .map(|&threshold| OperatingPoint {
-                    threshold,
-                    smile_recall: ratio(
-                        outcomes
-                            .iter()
-                            .filter(|o| o.is_smile && o.score >= threshold)
-                            .count(),
-                        smiles,
-                    ),
-                    neutral_recall: ratio(
-                        outcomes
-                            .iter()
-                            .filter(|o| !o.is_smile && o.score < threshold)
-                            .count(),
-                        neutrals,
-                    ),
+                .map(|&threshold| {
+                    let (true_smiles, true_neutrals) = correct_counts(outcomes, threshold);
+                    OperatingPoint {
+                        threshold,
+                        smile_recall: ratio(true_smiles, smiles),
+                        neutral_recall: ratio(true_neutrals, neutrals),
+                    }
                 })
                 .collect(),
         }
     }
+}
+
+/// Counts the smiling images scored at or above `threshold` and the neutral images
+/// scored below it.
+fn correct_counts(outcomes: &[Outcome], threshold: f32) -> (usize, usize) {
+    let true_smiles = outcomes
+        .iter()
+        .filter(|o| o.is_smile && o.score >= threshold)
+        .count();
+    let true_neutrals = outcomes
+        .iter()
+        .filter(|o| !o.is_smile && o.score < threshold)
+        .count();
+    (true_smiles, true_neutrals)
 }
 
 /// Area under the ROC curve by the Mann-Whitney rank sum, with tied scores given
