@@ -71,8 +71,8 @@ struct Geometry {
 /// than the input are sampled bilinearly and need no tables.
 #[derive(Clone, Debug, Default)]
 pub struct LetterboxResizer {
+    /// Geometry of the tables below; `None` before the first frame.
     geometry: Option<Geometry>,
-    letterbox: Option<Letterbox>,
     /// Samples per axis of each input pixel's grid.
     samples: usize,
     /// First input column and row of the frame's content, and the content's size in
@@ -99,38 +99,21 @@ impl LetterboxResizer {
             bytes_per_pixel: frame.format().bytes_per_pixel(),
             side,
         };
-        let letterbox = match self.letterbox {
-            Some(letterbox) if self.geometry == Some(geometry) => letterbox,
-            _ => self.prepare(geometry),
-        };
-        tensor.fill(-1.0);
-        let [first_column, first_row, content_width, content_height] = self.content;
-        if self.samples == 1 {
-            let footprint = 1.0 / letterbox.scale;
-            let weight = 1.0 / 127.5;
-            for row in first_row..first_row + content_height {
-                let frame_top = (row as f32 - letterbox.offset_y) * footprint;
-                for column in first_column..first_column + content_width {
-                    let frame_left = (column as f32 - letterbox.offset_x) * footprint;
-                    let rgb = sample_rgb_bilinear(
-                        frame,
-                        frame_left + 0.5 * footprint,
-                        frame_top + 0.5 * footprint,
-                    );
-                    let base = (row * side + column) * 3;
-                    for channel in 0..3 {
-                        tensor[base + channel] = rgb[channel] * weight - 1.0;
-                    }
-                }
-            }
-            return letterbox;
+        if self.geometry != Some(geometry) {
+            self.prepare(geometry);
         }
-        self.box_filter(frame, tensor);
+        let letterbox = Letterbox::fit(geometry.width, geometry.height, side);
+        tensor.fill(-1.0);
+        if self.samples == 1 {
+            self.bilinear(frame, &letterbox, side, tensor);
+        } else {
+            self.box_filter(frame, geometry, tensor);
+        }
         letterbox
     }
 
     /// Builds the sample tables for `geometry`.
-    fn prepare(&mut self, geometry: Geometry) -> Letterbox {
+    fn prepare(&mut self, geometry: Geometry) {
         let letterbox = Letterbox::fit(geometry.width, geometry.height, geometry.side);
         let content_width = (geometry.width as f32 * letterbox.scale).round() as usize;
         let content_height = (geometry.height as f32 * letterbox.scale).round() as usize;
@@ -145,11 +128,10 @@ impl LetterboxResizer {
         self.samples = samples;
         self.content = [first_column, first_row, content_width, content_height];
         self.geometry = Some(geometry);
-        self.letterbox = Some(letterbox);
         self.column_offsets.clear();
         self.row_offsets.clear();
         if samples == 1 {
-            return letterbox;
+            return;
         }
 
         // The same float arithmetic as a per-pixel walk, so the sample positions, and
@@ -174,17 +156,38 @@ impl LetterboxResizer {
         }
         self.sums.clear();
         self.sums.resize(content_width * 3, 0);
-        letterbox
     }
 
-    /// Averages each input pixel's sample grid into `tensor`.
-    fn box_filter(&mut self, frame: &Frame<'_>, tensor: &mut [f32]) {
-        let Some(geometry) = self.geometry else {
-            return;
-        };
+    /// Writes one bilinear sample at the centre of each input pixel into `tensor`,
+    /// for frames that are not downscaled.
+    fn bilinear(&self, frame: &Frame<'_>, letterbox: &Letterbox, side: usize, tensor: &mut [f32]) {
+        let [first_column, first_row, content_width, content_height] = self.content;
+        let footprint = 1.0 / letterbox.scale;
+        let weight = 1.0 / 127.5;
+        for row in first_row..first_row + content_height {
+            let frame_top = (row as f32 - letterbox.offset_y) * footprint;
+            for column in first_column..first_column + content_width {
+                let frame_left = (column as f32 - letterbox.offset_x) * footprint;
+                let rgb = sample_rgb_bilinear(
+                    frame,
+                    frame_left + 0.5 * footprint,
+                    frame_top + 0.5 * footprint,
+                );
+                let base = (row * side + column) * 3;
+                for channel in 0..3 {
+                    tensor[base + channel] = rgb[channel] * weight - 1.0;
+                }
+            }
+        }
+    }
+
+    /// Averages each input pixel's sample grid into `tensor`, using the tables
+    /// built for `geometry`.
+    fn box_filter(&mut self, frame: &Frame<'_>, geometry: Geometry, tensor: &mut [f32]) {
         let [first_column, first_row, content_width, _] = self.content;
         let samples = self.samples;
         let weight = 1.0 / (samples * samples) as f32 / 127.5;
+        let gray = geometry.bytes_per_pixel == 1;
         let pixels = frame.bytes();
         for (content_row, sample_rows) in self.row_offsets.chunks_exact(samples).enumerate() {
             self.sums.fill(0);
@@ -192,7 +195,7 @@ impl LetterboxResizer {
                 let line = &pixels[row_offset..];
                 let columns = self.column_offsets.chunks_exact(samples);
                 for (sums, sample_columns) in self.sums.chunks_exact_mut(3).zip(columns) {
-                    if geometry.bytes_per_pixel == 1 {
+                    if gray {
                         let total: u32 = sample_columns
                             .iter()
                             .map(|&offset| u32::from(line[offset]))
@@ -211,7 +214,6 @@ impl LetterboxResizer {
             let base = ((first_row + content_row) * geometry.side + first_column) * 3;
             let out = &mut tensor[base..base + content_width * 3];
             for (value, sums) in out.chunks_exact_mut(3).zip(self.sums.chunks_exact(3)) {
-                let gray = geometry.bytes_per_pixel == 1;
                 for channel in 0..3 {
                     let sum = if gray { sums[0] } else { sums[channel] };
                     value[channel] = sum as f32 * weight - 1.0;
@@ -329,11 +331,12 @@ mod tests {
         }
     }
 
-    /// The letterbox as a walk over input pixels that samples the frame with
-    /// [`Frame::rgb`], to check the table-driven resizer against.
+    /// Letterboxes `frame` by walking the input pixels and sampling with
+    /// [`Frame::rgb`], as the reference for the table-driven resizer.
     fn reference_letterbox(frame: &Frame<'_>, side: usize, tensor: &mut [f32]) -> Letterbox {
         let letterbox = Letterbox::fit(frame.width(), frame.height(), side);
         tensor.fill(-1.0);
+
         let content_width = (frame.width() as f32 * letterbox.scale).round() as usize;
         let content_height = (frame.height() as f32 * letterbox.scale).round() as usize;
         let first_column = letterbox.offset_x.round() as usize;
@@ -342,6 +345,7 @@ mod tests {
         let footprint = 1.0 / letterbox.scale;
         let step = footprint / samples as f32;
         let weight = 1.0 / (samples * samples) as f32 / 127.5;
+
         for row in first_row..(first_row + content_height).min(side) {
             let top = (row as f32 - letterbox.offset_y) * footprint;
             for column in first_column..(first_column + content_width).min(side) {
@@ -353,6 +357,7 @@ mod tests {
                     }
                     continue;
                 }
+
                 let mut sum = [0u32; 3];
                 for sample_y in 0..samples {
                     let y = (top + (sample_y as f32 + 0.5) * step).floor() as i64;
@@ -364,6 +369,7 @@ mod tests {
                         }
                     }
                 }
+
                 for channel in 0..3 {
                     tensor[(row * side + column) * 3 + channel] =
                         sum[channel] as f32 * weight - 1.0;
