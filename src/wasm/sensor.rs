@@ -761,27 +761,25 @@ impl Shared {
 
         self.in_flight.borrow_mut()[index] = true;
         self.last_sent_ms.borrow_mut()[index] = now;
-        let frame = video_frame_of(feed.video());
-        let capture = match frame {
-            Some(_) => Ok(None),
+        let capture = match video_frame_of(feed.video()) {
+            Some(frame) => Ok(Capture::Frame(frame)),
             None => web_sys::window()
                 .ok_or_else(|| JsValue::from_str("no window"))
                 .and_then(|window| window.create_image_bitmap_with_html_video_element(feed.video()))
-                .map(Some),
+                .map(Capture::Bitmap),
         };
         feed.arm(interval);
         drop(feeds);
 
         let shared = self.clone();
         spawn_local(async move {
-            let sent = match (frame, capture) {
-                (Some(frame), _) => shared.post_frame(index, "frame", frame, now),
-                (None, Ok(Some(promise))) => match JsFuture::from(promise).await {
+            let sent = match capture {
+                Ok(Capture::Frame(frame)) => shared.post_frame(index, "frame", frame, now),
+                Ok(Capture::Bitmap(bitmap)) => match JsFuture::from(bitmap).await {
                     Ok(bitmap) => shared.post_frame(index, "bitmap", bitmap, now),
                     Err(error) => Err(error),
                 },
-                (None, Ok(None)) => Err(JsValue::from_str("no frame captured")),
-                (None, Err(error)) => Err(error),
+                Err(error) => Err(error),
             };
             if let Err(error) = sent {
                 // The video may not have a frame yet right after opening.
@@ -1137,6 +1135,14 @@ async fn sleep_ms(milliseconds: i32) {
         }
     });
     let _ = JsFuture::from(promise).await;
+}
+
+/// A camera frame taken for the worker.
+enum Capture {
+    /// A `VideoFrame`, ready to transfer.
+    Frame(JsValue),
+    /// The promise of an `ImageBitmap`, where `VideoFrame` is missing.
+    Bitmap(Promise),
 }
 
 /// Wraps the current frame of `video` in a `VideoFrame`, which the worker copies as
