@@ -113,10 +113,10 @@ pub fn evaluate(segments: &[Segment], smiles: &[DetectedSmile]) -> ClipEvaluatio
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn segment(start_s: f64, end_s: f64, label: SegmentLabel) -> Segment {
+    pub(crate) fn segment(start_s: f64, end_s: f64, label: SegmentLabel) -> Segment {
         Segment {
             start_s,
             end_s,
@@ -124,7 +124,7 @@ mod tests {
         }
     }
 
-    fn smile(start_s: f64, end_s: f64, confirmed_s: f64) -> DetectedSmile {
+    pub(crate) fn smile(start_s: f64, end_s: f64, confirmed_s: f64) -> DetectedSmile {
         DetectedSmile {
             start_s,
             end_s,

@@ -78,21 +78,11 @@ pub fn score_traces(windows: &[(f64, f64)], frames: &[FrameScores]) -> Vec<Score
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evaluate::{self, tests::segment};
 
-    fn segment(start_s: f64, end_s: f64, label: SegmentLabel) -> Segment {
-        Segment {
-            start_s,
-            end_s,
-            label,
-        }
-    }
-
+    /// A detected smile announced 0.2 s after its start.
     fn smile(start_s: f64, end_s: f64) -> DetectedSmile {
-        DetectedSmile {
-            start_s,
-            end_s,
-            confirmed_s: start_s + 0.2,
-        }
+        evaluate::tests::smile(start_s, end_s, start_s + 0.2)
     }
 
     #[test]
