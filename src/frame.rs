@@ -159,7 +159,7 @@ impl<'a> Frame<'a> {
         self.stride
     }
 
-    /// The pixel buffer: row `y` starts at byte `y * stride`.
+    /// Returns the pixel buffer, in which row `y` starts at byte `y * stride`.
     pub fn bytes(&self) -> &'a [u8] {
         self.pixels
     }

@@ -31,8 +31,8 @@ use crate::time::Timestamp;
 // finds 85% of the SMILEsmileD and 78% of the GENKI-4K smiling faces, against 93%
 // and 84% at 0.6 (docs/smile-replay.md).
 // The onset delay is the scorer's lag plus min_smile_ms plus up to one frame
-// interval (125 ms at 8 fps); min_smile_ms 100 keeps it at 375 ms at 8 fps, where
-// 200 reached 500 ms. Seven clips with three distinct labelled smiles cannot narrow
+// interval (125 ms at 8 fps). With min_smile_ms 100 it stays at 375 ms at 8 fps,
+// where 200 reached 500 ms. Seven clips with three distinct labelled smiles cannot narrow
 // the region further.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -79,7 +79,7 @@ impl BitmapReader {
         Ok(&self.image)
     }
 
-    /// The image of the last successful read.
+    /// Returns the image of the last successful read.
     pub fn image(&self) -> &RgbaImage {
         &self.image
     }

@@ -2,7 +2,7 @@
 //! inference worker (`sensor-worker.js`).
 //!
 //! Frames travel to the worker as transferred `VideoFrame`s (or `ImageBitmap`s where
-//! `VideoFrame` is missing) and never come back; the worker answers with counts,
+//! `VideoFrame` is missing) and never come back. The worker replies with counts,
 //! timings and finished report bodies only.
 
 use serde::{Deserialize, Serialize};
