@@ -215,6 +215,11 @@ function printTable(results) {
         `${model.file} | ${ours} | ${theirs} | ${model.ratio.toFixed(2)} | ${model.largestDifference.toExponential(1)}`,
       );
     }
+    console.log("\ntract operators, mean ms per run, largest first");
+    for (const model of results.models.models) {
+      const operators = Object.entries(model.operatorMs ?? {}).sort(([, a], [, b]) => b - a);
+      console.log(`${model.file}: ${operators.map(([op, time]) => `${op} ${time.toFixed(3)}`).join(", ")}`);
+    }
   }
   const transfer = results.transfer;
   console.log(`\ntransfer, gzip -9: sensor (wasm + JS + models) ${transfer.sensorBytes} bytes; with the kiosk page ${transfer.totalBytes} bytes`);

@@ -30,6 +30,8 @@ pub mod time;
 pub mod tracking;
 
 #[cfg(feature = "vision")]
+mod kernels;
+#[cfg(feature = "vision")]
 mod model;
 #[cfg(feature = "vision")]
 mod pipeline;

@@ -94,10 +94,12 @@ pub(crate) fn load_plan(
     }
 
     let build = |inference_model: InferenceModel| -> TractResult<Plan> {
-        inference_model
+        let mut optimized = inference_model
             .with_input_fact(0, f32::fact(input_shape).into())?
-            .into_optimized()?
-            .into_runnable()
+            .into_optimized()?;
+        let replaced = crate::kernels::substitute(&mut optimized)?;
+        log::debug!("{model} model: {replaced} nodes use the crate's own kernels");
+        optimized.into_runnable()
     };
     let plan = build(inference_model).map_err(|source| ModelError::Build { model, source })?;
 
@@ -191,6 +193,27 @@ impl PlanRunner {
             .run(tvec!(input))
             .map_err(|source| ModelError::Run { model, source })
     }
+
+    /// Runs the plan like [`run`](Self::run), and calls `on_node` after each node
+    /// with the node and the time it took, read from `clock` (any monotonic clock
+    /// in milliseconds) before and after the node.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn run_timed(
+        &mut self,
+        input: TValue,
+        clock: &mut dyn FnMut() -> f64,
+        on_node: &mut dyn FnMut(&TypedNode, f64),
+    ) -> Result<TVec<TValue>, ModelError> {
+        let model = self.model;
+        self.state
+            .run_plan_with_eval(tvec!(input), |context, state, node, inputs| {
+                let started = clock();
+                let outputs = tract_onnx::tract_core::plan::eval(context, state, node, inputs);
+                on_node(node, clock() - started);
+                outputs
+            })
+            .map_err(|source| ModelError::Run { model, source })
+    }
 }
 
 /// Borrows output `index` as `f32` values.
@@ -204,4 +227,45 @@ pub(crate) fn output_values<'a>(
         .ok_or_else(|| TractError::msg(format!("output {index} is missing")))
         .and_then(|value| value.try_as_plain_ram()?.as_slice::<f32>())
         .map_err(|source| ModelError::Run { model, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op_counts(file: &str, input_shape: &[usize], outputs: usize) -> Vec<(String, usize)> {
+        let path = format!("{}/models/{file}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|error| panic!("reading {path}: {error}"));
+        let (plan, _) = load_plan("tested", &bytes, input_shape, outputs).unwrap();
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for node in plan.model().nodes() {
+            let name = node.op().name().into_owned();
+            match counts.iter_mut().find(|(op, _)| *op == name) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((name, 1)),
+            }
+        }
+        counts
+    }
+
+    fn count(counts: &[(String, usize)], op: &str) -> usize {
+        counts
+            .iter()
+            .find(|(name, _)| name == op)
+            .map_or(0, |(_, count)| *count)
+    }
+
+    #[test]
+    fn shipped_models_use_crate_kernels() {
+        let detector = op_counts("face_detection_short_range.onnx", &[1, 128, 128, 3], 2);
+        assert_eq!(count(&detector, "MaxPool2x2"), 3, "{detector:?}");
+        assert_eq!(count(&detector, "ZeroPad"), 12, "{detector:?}");
+        let scorer = op_counts("smile_scorer.onnx", &[1, 1, 64, 64], 1);
+        assert_eq!(count(&scorer, "MaxPool2x2"), 2, "{scorer:?}");
+        assert_eq!(count(&scorer, "ZeroPad"), 4, "{scorer:?}");
+        for counts in [&detector, &scorer] {
+            assert_eq!(count(counts, "OptMaxPool"), 0, "{counts:?}");
+            assert_eq!(count(counts, "Pad"), 0, "{counts:?}");
+        }
+    }
 }

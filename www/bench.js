@@ -277,6 +277,12 @@ async function compareModel(ort, file, iterations) {
     theirsOutput = await runTheirs();
     theirsMs.push(performance.now() - started);
   }
+  // Time per tract operator, summed over the nodes that run it. The browser's
+  // clock ticks in 0.1 ms or coarser, so only means over many runs are usable.
+  const operatorMs = {};
+  for (const node of timer.profile(input, iterations, () => performance.now())) {
+    operatorMs[node.op] = (operatorMs[node.op] ?? 0) + node.meanMs;
+  }
   await session.release();
   timer.free();
 
@@ -297,6 +303,7 @@ async function compareModel(ort, file, iterations) {
     outputValues: oursOutput.length,
     sameOutputLength: oursOutput.length === theirsOutput.length,
     largestDifference,
+    operatorMs,
   };
 }
 

@@ -52,25 +52,7 @@ impl ModelTimer {
     /// shape holds) and returns every output's values, concatenated in the model's
     /// output order.
     pub fn run(&mut self, input: &[f32]) -> Result<Vec<f32>, JsError> {
-        let as_run_error = |source| {
-            js_error(ModelError::Run {
-                model: MODEL,
-                source,
-            })
-        };
-        {
-            let tensor = Arc::make_mut(&mut self.input);
-            let mut view = tensor.try_as_plain_ram_mut().map_err(as_run_error)?;
-            let values = view.as_slice_mut::<f32>().map_err(as_run_error)?;
-            if values.len() != input.len() {
-                return Err(JsError::new(&format!(
-                    "invalid input: {} values, expected {} for the model's input shape",
-                    input.len(),
-                    values.len()
-                )));
-            }
-            values.copy_from_slice(input);
-        }
+        self.fill_input(input)?;
         let outputs = self
             .runner
             .run(Arc::clone(&self.input).into_tvalue())
@@ -81,6 +63,87 @@ impl ModelTimer {
                 .extend_from_slice(output_values(MODEL, &outputs, index).map_err(js_error)?);
         }
         Ok(concatenated)
+    }
+}
+
+impl ModelTimer {
+    fn fill_input(&mut self, input: &[f32]) -> Result<(), JsError> {
+        let as_run_error = |source| {
+            js_error(ModelError::Run {
+                model: MODEL,
+                source,
+            })
+        };
+        let tensor = Arc::make_mut(&mut self.input);
+        let mut view = tensor.try_as_plain_ram_mut().map_err(as_run_error)?;
+        let values = view.as_slice_mut::<f32>().map_err(as_run_error)?;
+        if values.len() != input.len() {
+            return Err(JsError::new(&format!(
+                "invalid input: {} values, expected {} for the model's input shape",
+                input.len(),
+                values.len()
+            )));
+        }
+        values.copy_from_slice(input);
+        Ok(())
+    }
+}
+
+/// Time spent in one node of a plan, averaged over the runs of a
+/// [`ModelTimer::profile`] call.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NodeTime {
+    node: String,
+    op: String,
+    mean_ms: f64,
+}
+
+#[wasm_bindgen]
+impl ModelTimer {
+    /// Runs the model `runs` times on `input` and returns, for each node of the
+    /// optimised plan in the order it runs, `{ node, op, meanMs }`: the node's
+    /// name, its operator and its mean time in milliseconds read from `clock`
+    /// (a function returning milliseconds, such as `() => performance.now()`).
+    pub fn profile(
+        &mut self,
+        input: &[f32],
+        runs: u32,
+        clock: &js_sys::Function,
+    ) -> Result<JsValue, JsError> {
+        self.fill_input(input)?;
+        let mut read_clock = || {
+            clock
+                .call0(&JsValue::NULL)
+                .ok()
+                .and_then(|value| value.as_f64())
+                .unwrap_or(f64::NAN)
+        };
+        let mut times: Vec<NodeTime> = Vec::new();
+        let mut index_by_node = std::collections::HashMap::new();
+        for _ in 0..runs {
+            self.runner
+                .run_timed(
+                    Arc::clone(&self.input).into_tvalue(),
+                    &mut read_clock,
+                    &mut |node, ms| {
+                        let index = *index_by_node.entry(node.id).or_insert_with(|| {
+                            times.push(NodeTime {
+                                node: node.name.clone(),
+                                op: node.op().name().into_owned(),
+                                mean_ms: 0.0,
+                            });
+                            times.len() - 1
+                        });
+                        times[index].mean_ms += ms;
+                    },
+                )
+                .map_err(js_error)?;
+        }
+        for time in &mut times {
+            time.mean_ms /= f64::from(runs.max(1));
+        }
+        serde_wasm_bindgen::to_value(&times).map_err(|error| JsError::new(&error.to_string()))
     }
 }
 
