@@ -22,9 +22,6 @@ const RGBX = { format: "RGBX", colorSpace: "srgb" };
 
 let analyzer = null;
 let employeeConsent = false;
-// One reused RGBX buffer per camera. Frames of one camera are analysed one after
-// the other (see `analysisQueues`), so no two copies write one buffer at once.
-const rgbxBuffers = new Map();
 // Per camera, the promise of its last frame's analysis. A frame waits for the one
 // before it, because the page may send the next frame before this worker replies:
 // the page clears its in-flight flags when the worker reports an error.
@@ -131,15 +128,9 @@ async function analyzeVideoFrame(frame, camera, timestampMs) {
   const { width, height } = frame.visibleRect;
   const upright = (frame.rotation ?? 0) === 0 && !frame.flip;
   if (upright && (rgbxSupported ??= await convertsToRgbx())) {
-    const size = width * height * 4;
-    let pixels = rgbxBuffers.get(camera);
-    if (pixels?.length !== size) {
-      pixels = new Uint8Array(size);
-      rgbxBuffers.set(camera, pixels);
-    }
     const copyStarted = performance.now();
-    await frame.copyTo(pixels, RGBX);
-    return analyzer.analyzeRgbx(pixels, width, height, camera, timestampMs, copyStarted);
+    await copyIntoWasm(frame, camera, width, height);
+    return analyzer.analyzeCopiedRgbx(camera, timestampMs, copyStarted);
   }
   const bitmap = await createImageBitmap(frame);
   try {
@@ -147,6 +138,21 @@ async function analyzeVideoFrame(frame, camera, timestampMs) {
   } finally {
     bitmap.close();
   }
+}
+
+// Copies the frame as RGBX straight into the camera's buffer in wasm memory. While
+// the copy runs, another camera's frame may be analysed, and if that grows wasm
+// memory the view is detached (byteLength 0) and the copy is lost: copy again.
+async function copyIntoWasm(frame, camera, width, height) {
+  const attempts = 3;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    const target = analyzer.rgbxTarget(camera, width, height);
+    await frame.copyTo(target, RGBX);
+    if (target.byteLength > 0) {
+      return;
+    }
+  }
+  throw new Error(`copying a ${width}x${height} frame of camera ${camera} into wasm memory failed ${attempts} times because the memory grew during each copy`);
 }
 
 // Checks once that copyTo converts to RGBX: a browser that ignores the format

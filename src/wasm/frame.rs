@@ -1,12 +1,15 @@
 //! Pixels of a browser image as an [`RgbaImage`], from which the vision pipeline
 //! borrows a frame: either the tightly packed RGBX pixels that `VideoFrame.copyTo`
-//! wrote, or an `ImageBitmap` drawn to an `OffscreenCanvas` and read back as
-//! `ImageData` (tightly packed RGBA).
+//! wrote straight into wasm memory ([`RgbxTargets`]), or an `ImageBitmap` drawn to
+//! an `OffscreenCanvas` and read back as `ImageData` (tightly packed RGBA).
+
+use std::collections::BTreeMap;
 
 use js_sys::{Uint8Array, Uint8ClampedArray};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ImageBitmap, ImageData, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
 
+use crate::frame::MAX_SIDE;
 use crate::preprocess::RgbaImage;
 
 /// Failure to read the pixels of a browser image.
@@ -17,15 +20,15 @@ pub enum CaptureError {
     #[error("reading the image pixels failed: {0}")]
     Canvas(String),
     #[error(
-        "a {width}x{height} frame needs {expected} bytes of tightly packed RGBX pixels, \
-         found {len}: copy the VideoFrame with format RGBX and no layout"
+        "invalid frame size {width}x{height}: width and height must be at most {MAX_SIDE} \
+         pixels; lower the camera resolution"
     )]
-    PixelCount {
-        width: u32,
-        height: u32,
-        len: usize,
-        expected: usize,
-    },
+    TooLarge { width: u32, height: u32 },
+    #[error(
+        "no RGBX pixels were copied for camera {camera}: call rgbxTarget and copy the \
+         VideoFrame into the array it returns before analysing"
+    )]
+    NoTarget { camera: u32 },
 }
 
 impl From<JsValue> for CaptureError {
@@ -84,35 +87,6 @@ impl BitmapReader {
         &self.image
     }
 
-    /// Copies `pixels`, a `width` x `height` frame of tightly packed RGBX (or RGBA)
-    /// bytes as `VideoFrame.copyTo` writes them, into the reader's buffer, which the
-    /// returned image borrows until the next read.
-    pub fn copy_rgbx(
-        &mut self,
-        pixels: &Uint8Array,
-        width: u32,
-        height: u32,
-    ) -> Result<&RgbaImage, CaptureError> {
-        if width == 0 || height == 0 {
-            return Err(CaptureError::Empty { width, height });
-        }
-        let len = pixels.length() as usize;
-        let expected = width as usize * height as usize * 4;
-        if len != expected {
-            return Err(CaptureError::PixelCount {
-                width,
-                height,
-                len,
-                expected,
-            });
-        }
-        self.image.pixels.resize(len, 0);
-        pixels.copy_to(&mut self.image.pixels);
-        self.image.width = width;
-        self.image.height = height;
-        Ok(&self.image)
-    }
-
     fn context(
         &mut self,
         width: u32,
@@ -140,5 +114,58 @@ impl BitmapReader {
             Some((_, context)) => Ok(context),
             None => Err(CaptureError::Canvas("no canvas".into())),
         }
+    }
+}
+
+/// One wasm buffer per camera for `VideoFrame.copyTo` to write RGBX pixels into,
+/// which saves copying each frame from a JavaScript array into wasm memory.
+///
+/// A buffer is resized only when its camera's frame size changes. Each camera has
+/// its own buffer because the copy is asynchronous: another camera's frame may be
+/// analysed while it runs.
+#[derive(Default)]
+pub struct RgbxTargets {
+    images: BTreeMap<u32, RgbaImage>,
+}
+
+impl RgbxTargets {
+    /// Sizes `camera`'s buffer for a `width` x `height` frame and returns a view of
+    /// it in wasm memory, for `VideoFrame.copyTo` with format RGBX.
+    ///
+    /// The view stays valid until the next call for the same camera. When wasm
+    /// memory grows (an allocation during another call into the module), every
+    /// view of it is detached and its `byteLength` becomes 0: the caller checks
+    /// for that after the copy and copies again into a new view.
+    pub fn target(
+        &mut self,
+        camera: u32,
+        width: u32,
+        height: u32,
+    ) -> Result<Uint8Array, CaptureError> {
+        if width == 0 || height == 0 {
+            return Err(CaptureError::Empty { width, height });
+        }
+        if width > MAX_SIDE || height > MAX_SIDE {
+            return Err(CaptureError::TooLarge { width, height });
+        }
+        let image = self.images.entry(camera).or_default();
+        image.pixels.resize(width as usize * height as usize * 4, 0);
+        image.width = width;
+        image.height = height;
+
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        // wasm32 addresses and lengths fit in u32.
+        Ok(Uint8Array::new_with_byte_offset_and_length(
+            &memory.buffer(),
+            image.pixels.as_ptr() as u32,
+            image.pixels.len() as u32,
+        ))
+    }
+
+    /// Returns `camera`'s image, holding the pixels last copied into its target.
+    pub fn image(&self, camera: u32) -> Result<&RgbaImage, CaptureError> {
+        self.images
+            .get(&camera)
+            .ok_or(CaptureError::NoTarget { camera })
     }
 }

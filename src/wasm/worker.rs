@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Crypto, ImageBitmap, WorkerGlobalScope};
 
-use super::frame::BitmapReader;
+use super::frame::{BitmapReader, RgbxTargets};
 use super::protocol::{FinishedReport, FrameTimings, WorkerConfig};
 use crate::face::ScoredFace;
 use crate::roles::{CameraId, Role};
@@ -32,12 +32,22 @@ struct Analysis {
     interaction_seconds: Vec<f64>,
 }
 
+/// Buffer that the pixels of the frame being analysed were copied into.
+#[derive(Clone, Copy)]
+enum PixelSource {
+    /// The bitmap reader, which keeps one frame of any camera.
+    Bitmap,
+    /// The camera's RGBX target.
+    RgbxTarget,
+}
+
 /// Vision pipeline and counting session of one station, fed one bitmap at a time.
 #[wasm_bindgen]
 pub struct InferenceWorker {
     pipeline: Pipeline,
     session: SensorSession,
     reader: BitmapReader,
+    rgbx_targets: RgbxTargets,
     /// Latest timestamp passed to the session per camera. The session needs
     /// non-decreasing times, but the wall clock can step back when it is adjusted.
     last_timestamp: BTreeMap<u32, f64>,
@@ -73,6 +83,7 @@ impl InferenceWorker {
             pipeline,
             session,
             reader: BitmapReader::default(),
+            rgbx_targets: RgbxTargets::default(),
             last_timestamp: BTreeMap::new(),
             detection: config.detection,
             schedules: BTreeMap::new(),
@@ -94,39 +105,63 @@ impl InferenceWorker {
         self.reader
             .read(bitmap)
             .map_err(|error| JsError::new(&error.to_string()))?;
-        self.analyze_read(camera, timestamp_ms, started)
+        self.analyze_read(PixelSource::Bitmap, camera, timestamp_ms, started)
     }
 
-    /// Like [`analyze`](Self::analyze), for a `width` x `height` frame whose
-    /// tightly packed RGBX pixels `VideoFrame.copyTo` wrote into `pixels`.
-    /// `copy_started_ms` is the worker's `performance.now()` when that copy began,
-    /// so the frame copy time includes it.
-    #[wasm_bindgen(js_name = analyzeRgbx)]
-    pub fn analyze_rgbx(
+    /// Returns a view of wasm memory for `VideoFrame.copyTo` to write `camera`'s
+    /// next `width` x `height` frame into as tightly packed RGBX. After the copy,
+    /// [`analyze_copied_rgbx`](Self::analyze_copied_rgbx) analyses it.
+    ///
+    /// The view is detached (its `byteLength` is 0) if wasm memory grows before
+    /// the copy finishes. The pixels are then lost: call this again and copy
+    /// again.
+    #[wasm_bindgen(js_name = rgbxTarget)]
+    pub fn rgbx_target(
         &mut self,
-        pixels: &Uint8Array,
+        camera: u32,
         width: u32,
         height: u32,
+    ) -> Result<Uint8Array, JsError> {
+        self.rgbx_targets
+            .target(camera, width, height)
+            .map_err(|error| JsError::new(&error.to_string()))
+    }
+
+    /// Like [`analyze`](Self::analyze), for the frame that `VideoFrame.copyTo`
+    /// wrote into `camera`'s [`rgbx_target`](Self::rgbx_target).
+    /// `copy_started_ms` is the worker's `performance.now()` when the copy began,
+    /// so the frame copy time includes it.
+    #[wasm_bindgen(js_name = analyzeCopiedRgbx)]
+    pub fn analyze_copied_rgbx(
+        &mut self,
         camera: u32,
         timestamp_ms: f64,
         copy_started_ms: f64,
     ) -> Result<JsValue, JsError> {
-        let started = copy_started_ms;
-        self.reader
-            .copy_rgbx(pixels, width, height)
-            .map_err(|error| JsError::new(&error.to_string()))?;
-        self.analyze_read(camera, timestamp_ms, started)
+        self.analyze_read(
+            PixelSource::RgbxTarget,
+            camera,
+            timestamp_ms,
+            copy_started_ms,
+        )
     }
 
-    /// Analyses the frame last copied into the reader; `started` is when its copy
+    /// Analyses the frame last copied into `source`; `started` is when its copy
     /// began.
     fn analyze_read(
         &mut self,
+        source: PixelSource,
         camera: u32,
         timestamp_ms: f64,
         started: f64,
     ) -> Result<JsValue, JsError> {
-        let image = self.reader.image();
+        let image = match source {
+            PixelSource::Bitmap => self.reader.image(),
+            PixelSource::RgbxTarget => self
+                .rgbx_targets
+                .image(camera)
+                .map_err(|error| JsError::new(&error.to_string()))?,
+        };
         let frame = image
             .frame()
             .map_err(|error| JsError::new(&error.to_string()))?;
