@@ -42,16 +42,30 @@ impl Letterbox {
 /// BlazeFace. Padding is black (-1), as MediaPipe pads.
 ///
 /// When the frame is downscaled, each input pixel averages an `n` x `n` grid of
-/// frame pixels spread evenly over its footprint, with `n = ceil(1 / scale)`, so
-/// that downscaling a 640-pixel frame to 128 does not alias. The grid's spacing is
-/// at most one frame pixel, so the average is a box filter that reads each frame
-/// pixel about once. When the frame is not downscaled, each input pixel is one
-/// bilinear sample at its centre.
+/// frame pixels spread evenly over its footprint, with `n = ceil(1 / scale)` capped
+/// at [`MAX_SAMPLES_PER_AXIS`], so that downscaling a 640-pixel frame to 128 does
+/// not alias. Up to that cap the grid's spacing is at most one frame pixel, so the
+/// average is a box filter that reads each frame pixel about once. Larger frames
+/// are sampled more sparsely, so a 1280x720 frame costs what a 640x360 one does.
+/// When the frame is not downscaled, each input pixel is one bilinear sample at its
+/// centre.
 ///
 /// `tensor` must hold `side * side * 3` values. This allocates the sample tables
 /// on each call; a caller with a stream of frames keeps a [`LetterboxResizer`].
 pub fn letterbox_rgb(frame: &Frame<'_>, side: usize, tensor: &mut [f32]) -> Letterbox {
     LetterboxResizer::default().resize(frame, side, tensor)
+}
+
+/// Maximum samples per axis that one input pixel averages: the box filter of a
+/// 640-pixel frame into a 128-pixel input. Reading every pixel of larger frames
+/// made the detector's preprocessing grow with the camera resolution: in headless
+/// Chromium its p95 with two faces was 1.7 ms at 1280x720 against 0.9 ms at
+/// 640x480 (`scripts/bench-browser.sh`), and 1.1 ms at 1280x720 with the cap.
+pub const MAX_SAMPLES_PER_AXIS: usize = 5;
+
+/// Samples per axis of each input pixel's grid under `letterbox`.
+fn samples_per_axis(letterbox: &Letterbox) -> usize {
+    ((1.0 / letterbox.scale).ceil().max(1.0) as usize).min(MAX_SAMPLES_PER_AXIS)
 }
 
 /// Frame geometry that the sample tables of a [`LetterboxResizer`] were built for.
@@ -121,7 +135,7 @@ impl LetterboxResizer {
         let first_row = letterbox.offset_y.round() as usize;
         let content_width = content_width.min(geometry.side.saturating_sub(first_column));
         let content_height = content_height.min(geometry.side.saturating_sub(first_row));
-        let samples = (1.0 / letterbox.scale).ceil().max(1.0) as usize;
+        let samples = samples_per_axis(&letterbox);
         let footprint = 1.0 / letterbox.scale;
         let step = footprint / samples as f32;
 
@@ -331,6 +345,42 @@ mod tests {
         }
     }
 
+    #[test]
+    fn large_frame_samples_spread_grid() {
+        // An 80 x 40 frame into 8 x 8 is a factor of 10: the 5 x 5 grid takes every
+        // other pixel, at offsets 1, 3, 5, 7 and 9 of each 10-pixel footprint.
+        let pixels: Vec<u8> = (0..80 * 40 * 4)
+            .map(|index| ((index * 41 + index / 320 * 7) % 249) as u8)
+            .collect();
+        let frame = Frame::rgba(&pixels, 80, 40).unwrap();
+        let mut tensor = vec![0.0; 8 * 8 * 3];
+        let letterbox = letterbox_rgb(&frame, 8, &mut tensor);
+        assert_eq!(letterbox.offset_y, 2.0);
+        for row in 2..6 {
+            for column in 0..8 {
+                let mut sums = [0u32; 3];
+                for sample_y in 0..5 {
+                    for sample_x in 0..5 {
+                        let x = column * 10 + 2 * sample_x + 1;
+                        let y = (row - 2) * 10 + 2 * sample_y + 1;
+                        let rgb = frame.rgb(x as i64, y as i64);
+                        for channel in 0..3 {
+                            sums[channel] += u32::from(rgb[channel]);
+                        }
+                    }
+                }
+                for channel in 0..3 {
+                    let expected = sums[channel] as f32 / 25.0 / 127.5 - 1.0;
+                    let found = tensor[(row * 8 + column) * 3 + channel];
+                    assert!(
+                        (found - expected).abs() < 1e-5,
+                        "pixel ({column}, {row}) channel {channel}: {found} vs {expected}"
+                    );
+                }
+            }
+        }
+    }
+
     /// Letterboxes `frame` by walking the input pixels and sampling with
     /// [`Frame::rgb`], as the reference for the table-driven resizer.
     fn reference_letterbox(frame: &Frame<'_>, side: usize, tensor: &mut [f32]) -> Letterbox {
@@ -341,7 +391,7 @@ mod tests {
         let content_height = (frame.height() as f32 * letterbox.scale).round() as usize;
         let first_column = letterbox.offset_x.round() as usize;
         let first_row = letterbox.offset_y.round() as usize;
-        let samples = (1.0 / letterbox.scale).ceil().max(1.0) as usize;
+        let samples = samples_per_axis(&letterbox);
         let footprint = 1.0 / letterbox.scale;
         let step = footprint / samples as f32;
         let weight = 1.0 / (samples * samples) as f32 / 127.5;
@@ -392,6 +442,8 @@ mod tests {
         let padded = pattern(188 * 19 + 45 * 4);
         let gray = pattern(32 * 10);
         let small = pattern(5 * 3 * 4);
+        // A factor of 11.25, above the sample cap.
+        let large = pattern(90 * 40 * 4);
         let frames = [
             Frame::rgba(&wide, 45, 20).unwrap(),
             Frame::rgba(&tall, 12, 33).unwrap(),
@@ -399,6 +451,7 @@ mod tests {
             Frame::rgba(&wide, 45, 20).unwrap(),
             Frame::new(&gray, 30, 10, 32, PixelFormat::Gray8).unwrap(),
             Frame::rgba(&small, 5, 3).unwrap(),
+            Frame::rgba(&large, 90, 40).unwrap(),
             Frame::rgba(&wide, 45, 20).unwrap(),
         ];
         let mut resizer = LetterboxResizer::default();

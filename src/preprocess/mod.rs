@@ -7,5 +7,5 @@ pub mod letterbox;
 pub mod pad;
 
 pub use align::{aligned_crop, CropError, CropGeometry, CROP_SIZE};
-pub use letterbox::{letterbox_rgb, Letterbox, LetterboxResizer};
+pub use letterbox::{letterbox_rgb, Letterbox, LetterboxResizer, MAX_SAMPLES_PER_AXIS};
 pub use pad::{pad_tight_crop, RgbaImage};
