@@ -70,8 +70,8 @@ impl TypedOp for MaxPool2x2 {
     as_op!();
 }
 
-/// The larger of two values; `b` when they are unordered. Matches wasm's
-/// `f32x4.pmax`, so both paths of [`pool_row`] give the same bits.
+/// Returns the larger of two values, or `a` when they are unordered, as wasm's
+/// `f32x4.pmax` does, so both paths of [`pool_row`] give the same bits.
 fn larger(a: f32, b: f32) -> f32 {
     if a < b {
         b
@@ -81,7 +81,7 @@ fn larger(a: f32, b: f32) -> f32 {
 }
 
 /// Writes `out[x] = max(top[2x], top[2x+1], bottom[2x], bottom[2x+1])`.
-/// `top` and `bottom` hold `2 * out.len()` values.
+/// `top` and `bottom` contain `2 * out.len()` values.
 fn pool_row(top: &[f32], bottom: &[f32], out: &mut [f32]) {
     let done = pool_row_simd(top, bottom, out);
     for x in done..out.len() {
@@ -94,24 +94,25 @@ fn pool_row(top: &[f32], bottom: &[f32], out: &mut [f32]) {
 /// Pools four outputs at a time with wasm SIMD; returns how many outputs it wrote.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn pool_row_simd(top: &[f32], bottom: &[f32], out: &mut [f32]) -> usize {
-    use std::arch::wasm32::{f32x4, f32x4_extract_lane, f32x4_pmax, i32x4_shuffle, v128};
+    use std::arch::wasm32::{f32x4_pmax, i32x4_shuffle, v128, v128_load, v128_store};
 
-    let load = |values: &[f32]| f32x4(values[0], values[1], values[2], values[3]);
     let mut written = 0;
     for ((out4, top8), bottom8) in out
         .chunks_exact_mut(4)
         .zip(top.chunks_exact(8))
         .zip(bottom.chunks_exact(8))
     {
-        let low: v128 = f32x4_pmax(load(&top8[..4]), load(&bottom8[..4]));
-        let high: v128 = f32x4_pmax(load(&top8[4..]), load(&bottom8[4..]));
-        let even = i32x4_shuffle::<0, 2, 4, 6>(low, high);
-        let odd = i32x4_shuffle::<1, 3, 5, 7>(low, high);
-        let pooled = f32x4_pmax(even, odd);
-        out4[0] = f32x4_extract_lane::<0>(pooled);
-        out4[1] = f32x4_extract_lane::<1>(pooled);
-        out4[2] = f32x4_extract_lane::<2>(pooled);
-        out4[3] = f32x4_extract_lane::<3>(pooled);
+        // SAFETY: `top8` and `bottom8` contain 8 values and `out4` 4, so each
+        // 16-byte access stays inside its slice. v128 loads and stores need no
+        // alignment.
+        unsafe {
+            let load = |values: &[f32]| v128_load(values.as_ptr() as *const v128);
+            let low = f32x4_pmax(load(&top8[..4]), load(&bottom8[..4]));
+            let high = f32x4_pmax(load(&top8[4..]), load(&bottom8[4..]));
+            let even = i32x4_shuffle::<0, 2, 4, 6>(low, high);
+            let odd = i32x4_shuffle::<1, 3, 5, 7>(low, high);
+            v128_store(out4.as_mut_ptr() as *mut v128, f32x4_pmax(even, odd));
+        }
         written += 4;
     }
     written
