@@ -5,6 +5,10 @@ use tract_onnx::tract_core::internal::*;
 /// Max pooling over 2x2 windows at stride 2 with no padding, on an NCHW `f32`
 /// tensor: `[n, c, h, w]` becomes `[n, c, h / 2, w / 2]` (a last odd row or
 /// column is dropped, as valid padding does).
+///
+/// It gives tract's values for finite inputs. Where they differ: a window that
+/// is all minus infinity gives minus infinity (tract: `f32::MIN`), and a NaN
+/// paired with a number may give NaN (tract: the number).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct MaxPool2x2;
 
@@ -34,7 +38,7 @@ impl EvalOp for MaxPool2x2 {
             let source = input_view.as_slice::<f32>()?;
             let mut output_view = output.try_as_plain_ram_mut()?;
             let target = output_view.as_slice_mut::<f32>()?;
-            if out_w > 0 {
+            if out_h > 0 && out_w > 0 {
                 for (plane, out_plane) in source
                     .chunks_exact(h * w)
                     .zip(target.chunks_exact_mut(out_h * out_w))

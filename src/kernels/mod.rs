@@ -5,7 +5,8 @@
 //! and pads through a general n-dimensional walk. In headless Chromium these two
 //! took a fifth of the detector's time (BENCHMARKS.md, "Operator profile").
 //! [`substitute`] swaps each matching node of an optimised model for
-//! [`MaxPool2x2`] or [`ZeroPad`], which compute the same values.
+//! [`MaxPool2x2`] or [`ZeroPad`], which compute the same values for finite
+//! inputs.
 
 mod max_pool;
 mod zero_pad;
@@ -99,6 +100,7 @@ fn pads_with_zero(pad: &Pad) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tract_onnx::tract_core::internal::{EvalContext, EvalOp};
     use tract_onnx::tract_core::ops::cnn::{MaxPool, PoolSpec};
 
     /// Values in [-1, 1) from a fixed linear congruential sequence, rounded to
@@ -162,6 +164,15 @@ mod tests {
             assert_eq!(replaced, 1, "shape {shape:?}");
             assert_eq!(tract, ours, "shape {shape:?}");
         }
+    }
+
+    #[test]
+    fn max_pool_of_one_row_is_empty() {
+        let input = Tensor::zero::<f32>(&[1, 2, 1, 4]).unwrap();
+        let outputs = MaxPool2x2
+            .eval(&EvalContext::out_of_plan(), tvec!(input.into_tvalue()))
+            .unwrap();
+        assert_eq!(outputs[0].shape(), &[1, 2, 0, 2]);
     }
 
     #[test]
