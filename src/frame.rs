@@ -8,7 +8,7 @@
 /// (3840x2160); the cap keeps index arithmetic far from overflow on 32-bit wasm.
 pub const MAX_SIDE: u32 = 8192;
 
-/// Layout of one pixel in the buffer.
+/// Layout of the pixels in the buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PixelFormat {
     /// Four bytes per pixel: red, green, blue, alpha (as in the browser's `ImageData`).
@@ -16,14 +16,76 @@ pub enum PixelFormat {
     Rgba8,
     /// One byte of luma per pixel.
     Gray8,
+    /// Planar Y'CbCr 4:2:0, as cameras deliver it: a plane of one Y byte per pixel,
+    /// then a plane of Cb and a plane of Cr bytes, each `ceil(width / 2)` by
+    /// `ceil(height / 2)`, one per 2x2 block of pixels. The planes are tightly
+    /// packed, so the stride is the width.
+    I420(YuvColor),
 }
 
 impl PixelFormat {
+    /// Bytes per pixel in the rows that the stride describes: for
+    /// [`I420`](Self::I420), the Y plane.
     pub const fn bytes_per_pixel(self) -> usize {
         match self {
             Self::Rgba8 => 4,
-            Self::Gray8 => 1,
+            Self::Gray8 | Self::I420(_) => 1,
         }
+    }
+}
+
+/// Matrix of a Y'CbCr to R'G'B' conversion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum YuvMatrix {
+    /// ITU-R BT.601 (Kr 0.299, Kb 0.114): standard-definition video and most
+    /// webcams.
+    Bt601,
+    /// ITU-R BT.709 (Kr 0.2126, Kb 0.0722): high-definition video.
+    Bt709,
+}
+
+/// Colour encoding of a Y'CbCr frame: its conversion matrix and range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct YuvColor {
+    pub matrix: YuvMatrix,
+    /// Whether Y' spans 0 to 255 (JPEG) instead of 16 to 235, and Cb and Cr 0 to
+    /// 255 instead of 16 to 240.
+    pub full_range: bool,
+}
+
+impl YuvColor {
+    /// Scales a Y' byte to 0 to 255.
+    #[inline]
+    pub fn luma(self, y: u8) -> f32 {
+        if self.full_range {
+            f32::from(y)
+        } else {
+            ((f32::from(y) - 16.0) * (255.0 / 219.0)).clamp(0.0, 255.0)
+        }
+    }
+
+    /// Converts one Y'CbCr sample (bytes, or means of bytes) to R'G'B' in 0 to 255,
+    /// unrounded and clamped.
+    #[inline]
+    pub fn to_rgb(self, y: f32, cb: f32, cr: f32) -> [f32; 3] {
+        let (kr, kb) = match self.matrix {
+            YuvMatrix::Bt601 => (0.299, 0.114),
+            YuvMatrix::Bt709 => (0.2126, 0.0722),
+        };
+        let kg = 1.0 - kr - kb;
+        let (luma, cb, cr) = if self.full_range {
+            (y, cb - 128.0, cr - 128.0)
+        } else {
+            (
+                (y - 16.0) * (255.0 / 219.0),
+                (cb - 128.0) * (255.0 / 224.0),
+                (cr - 128.0) * (255.0 / 224.0),
+            )
+        };
+        let red = luma + 2.0 * (1.0 - kr) * cr;
+        let blue = luma + 2.0 * (1.0 - kb) * cb;
+        let green = luma - (2.0 * kb * (1.0 - kb) * cb + 2.0 * kr * (1.0 - kr) * cr) / kg;
+        [red, green, blue].map(|value| value.clamp(0.0, 255.0))
     }
 }
 
@@ -44,6 +106,9 @@ pub enum FrameError {
         format: PixelFormat,
         min: usize,
     },
+
+    #[error("invalid stride {stride} bytes for a planar frame {width} pixels wide: the planes must be tightly packed, with a stride equal to the width")]
+    PlanarStride { stride: usize, width: u32 },
 
     #[error("invalid buffer length {len} bytes for a {width}x{height} frame with stride {stride}: expected {min} to {max} bytes")]
     BufferLengthMismatch {
@@ -87,6 +152,9 @@ impl<'a> Frame<'a> {
         if width > MAX_SIDE || height > MAX_SIDE {
             return Err(FrameError::DimensionTooLarge { width, height });
         }
+        if let PixelFormat::I420(_) = format {
+            return Self::new_i420(pixels, width, height, stride, format);
+        }
         let row_bytes = width as usize * format.bytes_per_pixel();
         if stride < row_bytes {
             return Err(FrameError::StrideTooSmall {
@@ -124,6 +192,54 @@ impl<'a> Frame<'a> {
             stride,
             format,
         })
+    }
+
+    /// Checks the tight planar layout of an [`I420`](PixelFormat::I420) buffer.
+    fn new_i420(
+        pixels: &'a [u8],
+        width: u32,
+        height: u32,
+        stride: usize,
+        format: PixelFormat,
+    ) -> Result<Self, FrameError> {
+        let row_bytes = width as usize;
+        if stride != row_bytes {
+            return Err(FrameError::PlanarStride { stride, width });
+        }
+        let expected = row_bytes * height as usize + 2 * chroma_plane_len(width, height);
+        if pixels.len() != expected {
+            return Err(FrameError::BufferLengthMismatch {
+                len: pixels.len(),
+                width,
+                height,
+                stride,
+                min: expected,
+                max: expected,
+            });
+        }
+        Ok(Self {
+            pixels,
+            width,
+            height,
+            stride,
+            format,
+        })
+    }
+
+    /// Wraps a tightly packed I420 frame: the Y plane, then the Cb and Cr planes.
+    pub fn i420(
+        pixels: &'a [u8],
+        width: u32,
+        height: u32,
+        color: YuvColor,
+    ) -> Result<Self, FrameError> {
+        Self::new(
+            pixels,
+            width,
+            height,
+            width as usize,
+            PixelFormat::I420(color),
+        )
     }
 
     /// Wraps tightly packed RGBA pixels (stride `width * 4`), as in `ImageData`.
@@ -176,11 +292,14 @@ impl<'a> Frame<'a> {
                 self.pixels[offset + 2],
             ],
             PixelFormat::Gray8 => [self.pixels[offset]; 3],
+            PixelFormat::I420(color) => self
+                .yuv_to_rgb(color, x, y)
+                .map(|value| value.round() as u8),
         }
     }
 
     /// Luma (ITU-R BT.601 weights 0.299, 0.587, 0.114) of the pixel at column `x`,
-    /// row `y`, in 0..=255. Coordinates outside the frame are clamped to the nearest
+    /// row `y`, in 0..=255; for I420 frames, the pixel's Y' scaled to 0..=255. Coordinates outside the frame are clamped to the nearest
     /// edge pixel.
     #[inline]
     pub fn luma(&self, x: i64, y: i64) -> f32 {
@@ -192,7 +311,35 @@ impl<'a> Frame<'a> {
                     + 0.114 * f32::from(self.pixels[offset + 2])
             }
             PixelFormat::Gray8 => f32::from(self.pixels[offset]),
+            // The BT.601 weights of a BT.601 conversion add up to Y' itself, so
+            // the Y' byte is the luma unless the conversion clamps a channel. For
+            // BT.709 frames, Y' weighs red and blue by 0.2126 and 0.0722 instead.
+            PixelFormat::I420(color) => color.luma(self.pixels[offset]),
         }
+    }
+
+    /// Converts the Y'CbCr bytes of the pixel at column `x`, row `y` of an I420
+    /// frame, clamped to the frame, to unrounded R'G'B'.
+    #[inline]
+    fn yuv_to_rgb(&self, color: YuvColor, x: i64, y: i64) -> [f32; 3] {
+        let luma = self.pixels[self.offset(x, y)];
+        let chroma = self.chroma_offset(x, y);
+        let plane_len = chroma_plane_len(self.width, self.height);
+        color.to_rgb(
+            f32::from(luma),
+            f32::from(self.pixels[chroma]),
+            f32::from(self.pixels[chroma + plane_len]),
+        )
+    }
+
+    /// Offset of the Cb byte of the pixel at column `x`, row `y` of an I420 frame,
+    /// clamped to the frame. Its Cr byte follows one chroma plane later.
+    #[inline]
+    pub(crate) fn chroma_offset(&self, x: i64, y: i64) -> usize {
+        let column = x.clamp(0, i64::from(self.width) - 1) as usize;
+        let row = y.clamp(0, i64::from(self.height) - 1) as usize;
+        let chroma_width = (self.width as usize).div_ceil(2);
+        self.width as usize * self.height as usize + row / 2 * chroma_width + column / 2
     }
 
     #[inline]
@@ -201,6 +348,11 @@ impl<'a> Frame<'a> {
         let row = y.clamp(0, i64::from(self.height) - 1) as usize;
         row * self.stride + column * self.format.bytes_per_pixel()
     }
+}
+
+/// Bytes in each chroma plane of a `width` x `height` I420 frame.
+pub(crate) fn chroma_plane_len(width: u32, height: u32) -> usize {
+    (width as usize).div_ceil(2) * (height as usize).div_ceil(2)
 }
 
 #[cfg(test)]
@@ -311,5 +463,109 @@ mod tests {
         let frame = Frame::new(&[1, 2, 99, 3, 4], 2, 2, 3, PixelFormat::Gray8).unwrap();
         assert_eq!(frame.rgb(0, 1), [3; 3]);
         assert_eq!(frame.rgb(1, 1), [4; 3]);
+    }
+
+    const LIMITED_601: YuvColor = YuvColor {
+        matrix: YuvMatrix::Bt601,
+        full_range: false,
+    };
+
+    /// Builds a 3 x 3 I420 frame: 9 Y bytes, then 2 x 2 Cb and 2 x 2 Cr bytes.
+    fn i420_pixels(luma: [u8; 9], cb: [u8; 4], cr: [u8; 4]) -> Vec<u8> {
+        [&luma[..], &cb[..], &cr[..]].concat()
+    }
+
+    #[test]
+    fn i420_accepts_odd_sizes() {
+        let pixels = i420_pixels([16; 9], [128; 4], [128; 4]);
+        let frame = Frame::i420(&pixels, 3, 3, LIMITED_601).unwrap();
+        assert_eq!(frame.rgb(2, 2), [0, 0, 0]);
+    }
+
+    #[test]
+    fn i420_rejects_wrong_length() {
+        let pixels = vec![0; 9 + 4 + 3];
+        let error = Frame::i420(&pixels, 3, 3, LIMITED_601).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                FrameError::BufferLengthMismatch {
+                    len: 16,
+                    min: 17,
+                    max: 17,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn i420_rejects_padded_rows() {
+        let pixels = vec![0; 17];
+        let error = Frame::new(&pixels, 3, 3, 4, PixelFormat::I420(LIMITED_601)).unwrap_err();
+        assert_eq!(
+            error,
+            FrameError::PlanarStride {
+                stride: 4,
+                width: 3
+            }
+        );
+    }
+
+    #[test]
+    fn i420_converts_limited_range_bt601() {
+        // Video black, white and red in BT.601 limited range.
+        let mut luma = [16; 9];
+        luma[1] = 235;
+        luma[2] = 81;
+        let cb = [128, 90, 128, 128];
+        let cr = [128, 240, 128, 128];
+        let pixels = i420_pixels(luma, cb, cr);
+        let frame = Frame::i420(&pixels, 3, 3, LIMITED_601).unwrap();
+        assert_eq!(frame.rgb(0, 0), [0, 0, 0]);
+        assert_eq!(frame.rgb(1, 0), [255, 255, 255]);
+        // Column 2 shares the second chroma sample of row 0.
+        let red = frame.rgb(2, 0);
+        assert!(red[0] >= 253, "{red:?}");
+        assert!(red[1] <= 2, "{red:?}");
+        assert!(red[2] <= 2, "{red:?}");
+    }
+
+    #[test]
+    fn i420_converts_full_range_bt709() {
+        let color = YuvColor {
+            matrix: YuvMatrix::Bt709,
+            full_range: true,
+        };
+        let pixels = i420_pixels(
+            [0, 255, 128, 128, 128, 128, 128, 128, 128],
+            [128; 4],
+            [128; 4],
+        );
+        let frame = Frame::i420(&pixels, 3, 3, color).unwrap();
+        assert_eq!(frame.rgb(0, 0), [0, 0, 0]);
+        assert_eq!(frame.rgb(1, 0), [255, 255, 255]);
+        assert_eq!(frame.rgb(2, 0), [128, 128, 128]);
+        // BT.709 red: Y' = 0.2126 * 255, Cb = -Y' / 1.8556, Cr = (255 - Y') / 1.5748.
+        let luma = 0.2126 * 255.0;
+        let red = color.to_rgb(luma, 128.0 - luma / 1.8556, 128.0 + (255.0 - luma) / 1.5748);
+        assert!((red[0] - 255.0).abs() < 1.0, "{red:?}");
+        assert!(red[1] < 1.5, "{red:?}");
+        assert!(red[2] < 1.5, "{red:?}");
+    }
+
+    #[test]
+    fn i420_luma_matches_converted_colour() {
+        // A skin tone in BT.601 limited range, which the conversion does not clamp.
+        let pixels = i420_pixels([150; 9], [110; 4], [160; 4]);
+        let frame = Frame::i420(&pixels, 3, 3, LIMITED_601).unwrap();
+        let [red, green, blue] = frame.rgb(0, 0).map(f32::from);
+        let expected = 0.299 * red + 0.587 * green + 0.114 * blue;
+        assert!(
+            (frame.luma(0, 0) - expected).abs() < 1.0,
+            "{} vs {expected}",
+            frame.luma(0, 0)
+        );
     }
 }

@@ -41,7 +41,7 @@ pub mod smile;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use frame::{Frame, FrameError, PixelFormat};
+pub use frame::{Frame, FrameError, PixelFormat, YuvColor, YuvMatrix};
 #[cfg(feature = "vision")]
 pub use model::ModelError;
 #[cfg(feature = "vision")]

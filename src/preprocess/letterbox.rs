@@ -1,7 +1,7 @@
 //! Letterbox resize of a frame into the detector's square input tensor.
 
 use crate::face::Point;
-use crate::frame::Frame;
+use crate::frame::{chroma_plane_len, Frame, PixelFormat};
 
 /// Mapping of frame pixels into the square detector input. The whole frame is scaled
 /// by `scale` to fit the square, keeping its aspect ratio, and centred, so
@@ -58,9 +58,10 @@ pub fn letterbox_rgb(frame: &Frame<'_>, side: usize, tensor: &mut [f32]) -> Lett
 
 /// Maximum samples per axis that one input pixel averages: the box filter of a
 /// 640-pixel frame into a 128-pixel input. Reading every pixel of larger frames
-/// made the detector's preprocessing grow with the camera resolution: in headless
-/// Chromium its p95 with two faces was 1.7 ms at 1280x720 against 0.9 ms at
-/// 640x480 (`scripts/bench-browser.sh`), and 1.1 ms at 1280x720 with the cap.
+/// made the detector's preprocessing grow with the camera resolution. In headless
+/// Chromium its p95 with two faces was 1.7 ms at 1280x720 against 1.0 ms at
+/// 640x480, and 1.1 ms at 1280x720 with the cap (`scripts/bench-browser.sh`,
+/// BENCHMARKS.md).
 pub const MAX_SAMPLES_PER_AXIS: usize = 5;
 
 /// Samples per axis of each input pixel's grid under `letterbox`.
@@ -74,7 +75,7 @@ struct Geometry {
     width: u32,
     height: u32,
     stride: usize,
-    bytes_per_pixel: usize,
+    format: PixelFormat,
     side: usize,
 }
 
@@ -97,6 +98,12 @@ pub struct LetterboxResizer {
     column_offsets: Vec<usize>,
     /// Byte offset of each sample row, `samples` per input row of the content.
     row_offsets: Vec<usize>,
+    /// For I420 frames, the offset within a Cb row of each sample column, like
+    /// `column_offsets`.
+    chroma_column_offsets: Vec<usize>,
+    /// For I420 frames, the byte offset of the Cb row of each sample row, like
+    /// `row_offsets`. Cr rows are one chroma plane further.
+    chroma_row_offsets: Vec<usize>,
     /// Per-channel sums of the input row being written.
     sums: Vec<u32>,
 }
@@ -110,7 +117,7 @@ impl LetterboxResizer {
             width: frame.width(),
             height: frame.height(),
             stride: frame.stride(),
-            bytes_per_pixel: frame.format().bytes_per_pixel(),
+            format: frame.format(),
             side,
         };
         if self.geometry != Some(geometry) {
@@ -144,6 +151,8 @@ impl LetterboxResizer {
         self.geometry = Some(geometry);
         self.column_offsets.clear();
         self.row_offsets.clear();
+        self.chroma_column_offsets.clear();
+        self.chroma_row_offsets.clear();
         if samples == 1 {
             return;
         }
@@ -158,7 +167,9 @@ impl LetterboxResizer {
             let frame_left = (column as f32 - letterbox.offset_x) * footprint;
             for sample in 0..samples {
                 let x = sample_index(frame_left, sample, geometry.width);
-                self.column_offsets.push(x * geometry.bytes_per_pixel);
+                self.column_offsets
+                    .push(x * geometry.format.bytes_per_pixel());
+                self.chroma_column_offsets.push(x / 2);
             }
         }
         for row in first_row..first_row + content_height {
@@ -166,6 +177,10 @@ impl LetterboxResizer {
             for sample in 0..samples {
                 let y = sample_index(frame_top, sample, geometry.height);
                 self.row_offsets.push(y * geometry.stride);
+                let luma_plane = geometry.width as usize * geometry.height as usize;
+                let chroma_width = (geometry.width as usize).div_ceil(2);
+                self.chroma_row_offsets
+                    .push(luma_plane + y / 2 * chroma_width);
             }
         }
         self.sums.clear();
@@ -198,10 +213,14 @@ impl LetterboxResizer {
     /// Averages each input pixel's sample grid into `tensor`, using the tables
     /// built for `geometry`.
     fn box_filter(&mut self, frame: &Frame<'_>, geometry: Geometry, tensor: &mut [f32]) {
+        if let PixelFormat::I420(color) = geometry.format {
+            self.box_filter_i420(frame, geometry, color, tensor);
+            return;
+        }
         let [first_column, first_row, content_width, _] = self.content;
         let samples = self.samples;
         let weight = 1.0 / (samples * samples) as f32 / 127.5;
-        let gray = geometry.bytes_per_pixel == 1;
+        let gray = geometry.format == PixelFormat::Gray8;
         let pixels = frame.bytes();
         for (content_row, sample_rows) in self.row_offsets.chunks_exact(samples).enumerate() {
             self.sums.fill(0);
@@ -231,6 +250,60 @@ impl LetterboxResizer {
                 for channel in 0..3 {
                     let sum = if gray { sums[0] } else { sums[channel] };
                     value[channel] = sum as f32 * weight - 1.0;
+                }
+            }
+        }
+    }
+
+    /// Averages Y', Cb and Cr over each sample grid of an I420 frame and converts
+    /// the means to R'G'B'. That equals averaging the converted samples except
+    /// where the conversion clamps.
+    fn box_filter_i420(
+        &mut self,
+        frame: &Frame<'_>,
+        geometry: Geometry,
+        color: crate::frame::YuvColor,
+        tensor: &mut [f32],
+    ) {
+        let [first_column, first_row, content_width, _] = self.content;
+        let samples = self.samples;
+        let count = (samples * samples) as f32;
+        let pixels = frame.bytes();
+        let chroma_plane = chroma_plane_len(geometry.width, geometry.height);
+        let rows = self
+            .row_offsets
+            .chunks_exact(samples)
+            .zip(self.chroma_row_offsets.chunks_exact(samples));
+        for (content_row, (sample_rows, chroma_rows)) in rows.enumerate() {
+            self.sums.fill(0);
+            for (&row_offset, &chroma_row) in sample_rows.iter().zip(chroma_rows) {
+                let luma_line = &pixels[row_offset..];
+                let cb_line = &pixels[chroma_row..];
+                let cr_line = &pixels[chroma_row + chroma_plane..];
+                let columns = self
+                    .column_offsets
+                    .chunks_exact(samples)
+                    .zip(self.chroma_column_offsets.chunks_exact(samples));
+                for (sums, (sample_columns, chroma_columns)) in
+                    self.sums.chunks_exact_mut(3).zip(columns)
+                {
+                    for (&offset, &chroma_offset) in sample_columns.iter().zip(chroma_columns) {
+                        sums[0] += u32::from(luma_line[offset]);
+                        sums[1] += u32::from(cb_line[chroma_offset]);
+                        sums[2] += u32::from(cr_line[chroma_offset]);
+                    }
+                }
+            }
+            let base = ((first_row + content_row) * geometry.side + first_column) * 3;
+            let out = &mut tensor[base..base + content_width * 3];
+            for (value, sums) in out.chunks_exact_mut(3).zip(self.sums.chunks_exact(3)) {
+                let rgb = color.to_rgb(
+                    sums[0] as f32 / count,
+                    sums[1] as f32 / count,
+                    sums[2] as f32 / count,
+                );
+                for channel in 0..3 {
+                    value[channel] = rgb[channel] / 127.5 - 1.0;
                 }
             }
         }
@@ -378,6 +451,45 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn i420_letterbox_matches_converted_rgba() {
+        // 50 x 30 into 8 x 8 gives 7 x 7 sample grids, so most grids straddle
+        // chroma blocks. The values stay away from the clamped ends.
+        let (width, height) = (50usize, 30usize);
+        let chroma = width.div_ceil(2) * height.div_ceil(2);
+        let mut pixels: Vec<u8> = (0..width * height)
+            .map(|index| 60 + ((index * 37 + index / width * 11) % 140) as u8)
+            .collect();
+        pixels.extend((0..2 * chroma).map(|index| 100 + ((index * 13) % 56) as u8));
+        let color = crate::frame::YuvColor {
+            matrix: crate::frame::YuvMatrix::Bt601,
+            full_range: false,
+        };
+        let i420 = Frame::i420(&pixels, width as u32, height as u32, color).unwrap();
+        let rgba: Vec<u8> = (0..height as i64)
+            .flat_map(|y| (0..width as i64).map(move |x| (x, y)))
+            .flat_map(|(x, y)| {
+                let [red, green, blue] = i420.rgb(x, y);
+                [red, green, blue, 255]
+            })
+            .collect();
+        let converted = Frame::rgba(&rgba, width as u32, height as u32).unwrap();
+
+        let mut from_i420 = vec![0.0; 8 * 8 * 3];
+        let mut from_rgba = vec![0.0; 8 * 8 * 3];
+        let first = LetterboxResizer::default().resize(&i420, 8, &mut from_i420);
+        let second = LetterboxResizer::default().resize(&converted, 8, &mut from_rgba);
+        assert_eq!(first, second);
+        for (index, (a, b)) in from_i420.iter().zip(&from_rgba).enumerate() {
+            // Rounding each converted sample to a byte moves a mean by at most half
+            // a level.
+            assert!(
+                (a - b).abs() <= 0.5 / 127.5 + 1e-5,
+                "value {index}: {a} vs {b}"
+            );
         }
     }
 

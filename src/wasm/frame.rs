@@ -1,7 +1,7 @@
 //! Pixels of a browser image as an [`RgbaImage`], from which the vision pipeline
-//! borrows a frame: either the tightly packed RGBX pixels that `VideoFrame.copyTo`
-//! wrote straight into wasm memory ([`RgbxTargets`]), or an `ImageBitmap` drawn to
-//! an `OffscreenCanvas` and read back as `ImageData` (tightly packed RGBA).
+//! borrows a frame: either the RGBX or I420 pixels that `VideoFrame.copyTo` wrote
+//! straight into wasm memory ([`CopyTargets`]), or an `ImageBitmap` drawn to an
+//! `OffscreenCanvas` and read back as `ImageData` (tightly packed RGBA).
 
 use std::collections::BTreeMap;
 
@@ -9,7 +9,11 @@ use js_sys::{Uint8Array, Uint8ClampedArray};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ImageBitmap, ImageData, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
 
-use crate::frame::MAX_SIDE;
+use serde::Deserialize;
+
+use crate::frame::{
+    chroma_plane_len, Frame, FrameError, PixelFormat, YuvColor, YuvMatrix, MAX_SIDE,
+};
 use crate::preprocess::RgbaImage;
 
 /// Failure to read the pixels of a browser image.
@@ -24,8 +28,10 @@ pub enum CaptureError {
          pixels; lower the camera resolution"
     )]
     TooLarge { width: u32, height: u32 },
+    #[error(transparent)]
+    Frame(#[from] FrameError),
     #[error(
-        "no RGBX pixels were copied for camera {camera}: call rgbxTarget and copy the \
+        "no pixels were copied for camera {camera}: call copyTarget and copy the \
          VideoFrame into the array it returns before analysing"
     )]
     NoTarget { camera: u32 },
@@ -117,20 +123,71 @@ impl BitmapReader {
     }
 }
 
-/// One wasm buffer per camera for `VideoFrame.copyTo` to write RGBX pixels into,
-/// which saves copying each frame from a JavaScript array into wasm memory.
-///
-/// A buffer is resized only when its camera's frame size changes. Each camera has
-/// its own buffer because the copy is asynchronous: another camera's frame may be
-/// analysed while it runs.
-#[derive(Default)]
-pub struct RgbxTargets {
-    images: BTreeMap<u32, RgbaImage>,
+/// Pixel layout that `VideoFrame.copyTo` writes into a [`CopyTargets`] buffer,
+/// as the worker script names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "format")]
+pub enum CopyLayout {
+    /// Tightly packed RGBX, converted by the browser (`copyTo` with format RGBX).
+    #[serde(rename = "RGBX")]
+    Rgbx,
+    /// The frame's own tightly packed I420 planes (`copyTo` without options), with
+    /// the frame's colour space.
+    #[serde(rename = "I420")]
+    I420 {
+        matrix: CopyMatrix,
+        #[serde(rename = "fullRange")]
+        full_range: bool,
+    },
 }
 
-impl RgbxTargets {
-    /// Sizes `camera`'s buffer for a `width` x `height` frame and returns a view of
-    /// it in wasm memory, for `VideoFrame.copyTo` with format RGBX.
+/// `VideoFrame.colorSpace.matrix` values the worker maps I420 frames to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CopyMatrix {
+    Bt601,
+    Bt709,
+}
+
+impl CopyLayout {
+    fn pixel_format(self) -> PixelFormat {
+        match self {
+            Self::Rgbx => PixelFormat::Rgba8,
+            Self::I420 { matrix, full_range } => PixelFormat::I420(YuvColor {
+                matrix: match matrix {
+                    CopyMatrix::Bt601 => YuvMatrix::Bt601,
+                    CopyMatrix::Bt709 => YuvMatrix::Bt709,
+                },
+                full_range,
+            }),
+        }
+    }
+}
+
+/// The pixels of one camera's last copied frame.
+#[derive(Default)]
+struct CopiedFrame {
+    pixels: Vec<u8>,
+    width: u32,
+    height: u32,
+    format: Option<PixelFormat>,
+}
+
+/// One wasm buffer per camera for `VideoFrame.copyTo` to write pixels into, which
+/// saves copying each frame from a JavaScript array into wasm memory.
+///
+/// A buffer is resized only when its camera's frame size or layout changes, and
+/// is kept for the worker's lifetime: at most 4 bytes per pixel of the largest
+/// frame a camera sent. Each camera has its own buffer because the copy is
+/// asynchronous: another camera's frame may be analysed while it runs.
+#[derive(Default)]
+pub struct CopyTargets {
+    frames: BTreeMap<u32, CopiedFrame>,
+}
+
+impl CopyTargets {
+    /// Sizes `camera`'s buffer for a `width` x `height` frame in `layout` and
+    /// returns a view of it in wasm memory, for `VideoFrame.copyTo`.
     ///
     /// The view stays valid until the next call for the same camera. When wasm
     /// memory grows (an allocation during another call into the module), every
@@ -141,6 +198,7 @@ impl RgbxTargets {
         camera: u32,
         width: u32,
         height: u32,
+        layout: CopyLayout,
     ) -> Result<Uint8Array, CaptureError> {
         if width == 0 || height == 0 {
             return Err(CaptureError::Empty { width, height });
@@ -148,24 +206,42 @@ impl RgbxTargets {
         if width > MAX_SIDE || height > MAX_SIDE {
             return Err(CaptureError::TooLarge { width, height });
         }
-        let image = self.images.entry(camera).or_default();
-        image.pixels.resize(width as usize * height as usize * 4, 0);
-        image.width = width;
-        image.height = height;
+        let format = layout.pixel_format();
+        let len = match format {
+            PixelFormat::I420(_) => {
+                width as usize * height as usize + 2 * chroma_plane_len(width, height)
+            }
+            _ => width as usize * height as usize * format.bytes_per_pixel(),
+        };
+        let copied = self.frames.entry(camera).or_default();
+        copied.pixels.resize(len, 0);
+        copied.width = width;
+        copied.height = height;
+        copied.format = Some(format);
 
         let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
         // wasm32 addresses and lengths fit in u32.
         Ok(Uint8Array::new_with_byte_offset_and_length(
             &memory.buffer(),
-            image.pixels.as_ptr() as u32,
-            image.pixels.len() as u32,
+            copied.pixels.as_ptr() as u32,
+            copied.pixels.len() as u32,
         ))
     }
 
-    /// Returns `camera`'s image, holding the pixels last copied into its target.
-    pub fn image(&self, camera: u32) -> Result<&RgbaImage, CaptureError> {
-        self.images
+    /// Borrows `camera`'s last copied frame.
+    pub fn frame(&self, camera: u32) -> Result<Frame<'_>, CaptureError> {
+        let copied = self
+            .frames
             .get(&camera)
-            .ok_or(CaptureError::NoTarget { camera })
+            .ok_or(CaptureError::NoTarget { camera })?;
+        let format = copied.format.ok_or(CaptureError::NoTarget { camera })?;
+        let stride = copied.width as usize * format.bytes_per_pixel();
+        Ok(Frame::new(
+            &copied.pixels,
+            copied.width,
+            copied.height,
+            stride,
+            format,
+        )?)
     }
 }

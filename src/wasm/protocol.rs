@@ -39,8 +39,9 @@ pub struct FinishedReport {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FrameTimings {
-    /// Copying the frame's pixels into wasm memory: `VideoFrame.copyTo` as RGBX
-    /// and the copy into the wasm buffer, or drawing a bitmap and reading it back.
+    /// Copying the frame's pixels into wasm memory: `VideoFrame.copyTo` straight
+    /// into the camera's wasm buffer (its I420 planes, or RGBX), or drawing a
+    /// bitmap and reading it back.
     /// It includes the wait for `copyTo`'s promise, during which the worker may run
     /// another camera's frame.
     pub frame_copy_ms: f64,

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Crypto, ImageBitmap, WorkerGlobalScope};
 
-use super::frame::{BitmapReader, RgbxTargets};
+use super::frame::{BitmapReader, CopyLayout, CopyTargets};
 use super::protocol::{FinishedReport, FrameTimings, WorkerConfig};
 use crate::face::ScoredFace;
 use crate::roles::{CameraId, Role};
@@ -37,8 +37,8 @@ struct Analysis {
 enum PixelSource {
     /// The bitmap reader, which keeps one frame of any camera.
     Bitmap,
-    /// The camera's RGBX target.
-    RgbxTarget,
+    /// The camera's copy target.
+    CopyTarget,
 }
 
 /// Vision pipeline and counting session of one station, fed one bitmap at a time.
@@ -47,7 +47,7 @@ pub struct InferenceWorker {
     pipeline: Pipeline,
     session: SensorSession,
     reader: BitmapReader,
-    rgbx_targets: RgbxTargets,
+    copy_targets: CopyTargets,
     /// Latest timestamp passed to the session per camera. The session needs
     /// non-decreasing times, but the wall clock can step back when it is adjusted.
     last_timestamp: BTreeMap<u32, f64>,
@@ -83,7 +83,7 @@ impl InferenceWorker {
             pipeline,
             session,
             reader: BitmapReader::default(),
-            rgbx_targets: RgbxTargets::default(),
+            copy_targets: CopyTargets::default(),
             last_timestamp: BTreeMap::new(),
             detection: config.detection,
             schedules: BTreeMap::new(),
@@ -109,37 +109,46 @@ impl InferenceWorker {
     }
 
     /// Returns a view of wasm memory for `VideoFrame.copyTo` to write `camera`'s
-    /// next `width` x `height` frame into as tightly packed RGBX. After the copy,
-    /// [`analyze_copied_rgbx`](Self::analyze_copied_rgbx) analyses it.
+    /// next `width` x `height` frame into, in `layout`: `{ format: "RGBX" }`, or
+    /// `{ format: "I420", matrix: "bt601" | "bt709", fullRange }` for the frame's
+    /// own planes. After the copy,
+    /// [`analyze_copied`](Self::analyze_copied) analyses it.
     ///
     /// The view is detached (its `byteLength` is 0) if wasm memory grows before
     /// the copy finishes. The pixels are then lost: call this again and copy
     /// again.
-    #[wasm_bindgen(js_name = rgbxTarget)]
-    pub fn rgbx_target(
+    #[wasm_bindgen(js_name = copyTarget)]
+    pub fn copy_target(
         &mut self,
         camera: u32,
         width: u32,
         height: u32,
+        layout: JsValue,
     ) -> Result<Uint8Array, JsError> {
-        self.rgbx_targets
-            .target(camera, width, height)
+        let layout: CopyLayout = serde_wasm_bindgen::from_value(layout).map_err(|error| {
+            JsError::new(&format!(
+                "invalid copy layout ({error}): expected {{ format: \"RGBX\" }} or \
+                 {{ format: \"I420\", matrix: \"bt601\" or \"bt709\", fullRange: true or false }}"
+            ))
+        })?;
+        self.copy_targets
+            .target(camera, width, height, layout)
             .map_err(|error| JsError::new(&error.to_string()))
     }
 
     /// Like [`analyze`](Self::analyze), for the frame that `VideoFrame.copyTo`
-    /// wrote into `camera`'s [`rgbx_target`](Self::rgbx_target).
+    /// wrote into `camera`'s [`copy_target`](Self::copy_target).
     /// `copy_started_ms` is the worker's `performance.now()` when the copy began,
     /// so the frame copy time includes it.
-    #[wasm_bindgen(js_name = analyzeCopiedRgbx)]
-    pub fn analyze_copied_rgbx(
+    #[wasm_bindgen(js_name = analyzeCopied)]
+    pub fn analyze_copied(
         &mut self,
         camera: u32,
         timestamp_ms: f64,
         copy_started_ms: f64,
     ) -> Result<JsValue, JsError> {
         self.analyze_read(
-            PixelSource::RgbxTarget,
+            PixelSource::CopyTarget,
             camera,
             timestamp_ms,
             copy_started_ms,
@@ -155,16 +164,12 @@ impl InferenceWorker {
         timestamp_ms: f64,
         started: f64,
     ) -> Result<JsValue, JsError> {
-        let image = match source {
-            PixelSource::Bitmap => self.reader.image(),
-            PixelSource::RgbxTarget => self
-                .rgbx_targets
-                .image(camera)
-                .map_err(|error| JsError::new(&error.to_string()))?,
-        };
-        let frame = image
-            .frame()
-            .map_err(|error| JsError::new(&error.to_string()))?;
+        let frame = match source {
+            PixelSource::Bitmap => self.reader.image().frame().map_err(Into::into),
+            PixelSource::CopyTarget => self.copy_targets.frame(camera),
+        }
+        .map_err(|error: super::frame::CaptureError| JsError::new(&error.to_string()))?;
+        let (width, height) = (frame.width(), frame.height());
         let copied = now_ms();
 
         let previous = self.last_timestamp.get(&camera).copied().unwrap_or(0.0);
@@ -193,7 +198,7 @@ impl InferenceWorker {
                 schedule,
                 |face| {
                     session
-                        .scoring_role(camera_id, image.width, image.height, face)
+                        .scoring_role(camera_id, width, height, face)
                         .is_some()
                 },
                 &mut self.scored,
@@ -209,7 +214,7 @@ impl InferenceWorker {
         let events_started = now_ms();
         let events = self
             .session
-            .observe(camera_id, at, image.width, image.height, &self.scored)
+            .observe(camera_id, at, width, height, &self.scored)
             .map_err(|error| JsError::new(&error.to_string()))?;
         let ended = now_ms();
 
