@@ -206,7 +206,7 @@ impl<'a> Frame<'a> {
         if stride != row_bytes {
             return Err(FrameError::PlanarStride { stride, width });
         }
-        let expected = row_bytes * height as usize + 2 * chroma_plane_len(width, height);
+        let expected = i420_len(width, height);
         if pixels.len() != expected {
             return Err(FrameError::BufferLengthMismatch {
                 len: pixels.len(),
@@ -348,6 +348,12 @@ impl<'a> Frame<'a> {
         let row = y.clamp(0, i64::from(self.height) - 1) as usize;
         row * self.stride + column * self.format.bytes_per_pixel()
     }
+}
+
+/// Bytes of a tightly packed `width` x `height` I420 frame: the Y plane and both
+/// chroma planes.
+pub(crate) fn i420_len(width: u32, height: u32) -> usize {
+    width as usize * height as usize + 2 * chroma_plane_len(width, height)
 }
 
 /// Bytes in each chroma plane of a `width` x `height` I420 frame.

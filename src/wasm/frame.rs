@@ -11,9 +11,7 @@ use web_sys::{ImageBitmap, ImageData, OffscreenCanvas, OffscreenCanvasRenderingC
 
 use serde::Deserialize;
 
-use crate::frame::{
-    chroma_plane_len, Frame, FrameError, PixelFormat, YuvColor, YuvMatrix, MAX_SIDE,
-};
+use crate::frame::{i420_len, Frame, FrameError, PixelFormat, YuvColor, YuvMatrix, MAX_SIDE};
 use crate::preprocess::RgbaImage;
 
 /// Failure to read the pixels of a browser image.
@@ -208,9 +206,7 @@ impl CopyTargets {
         }
         let format = layout.pixel_format();
         let len = match format {
-            PixelFormat::I420(_) => {
-                width as usize * height as usize + 2 * chroma_plane_len(width, height)
-            }
+            PixelFormat::I420(_) => i420_len(width, height),
             _ => width as usize * height as usize * format.bytes_per_pixel(),
         };
         let copied = self.frames.entry(camera).or_default();
