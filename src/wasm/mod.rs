@@ -40,7 +40,9 @@ pub use camera::{list_cameras, CameraError, CameraFeed, CameraInfo};
 pub use delivery::{classify_status, send_report, Outcome, REPORTS_PATH};
 pub use events::{ErrorCode, SensorState};
 #[cfg(feature = "vision")]
-pub use frame::{image_from_image_data, BitmapReader, CaptureError};
+pub use frame::{
+    image_from_image_data, BitmapReader, CaptureError, CopyLayout, CopyMatrix, CopyTargets,
+};
 pub use hooks::enable_console_logging;
 #[cfg(feature = "vision")]
 pub use model_timer::ModelTimer;
