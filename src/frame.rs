@@ -54,7 +54,8 @@ pub struct YuvColor {
 }
 
 impl YuvColor {
-    /// Scales a Y' byte to 0 to 255.
+    /// Scales a Y' byte to 0 to 255. For BT.601 this is the luma of the
+    /// converted colour, unless the conversion clamps a channel.
     #[inline]
     pub fn luma(self, y: u8) -> f32 {
         if self.full_range {
@@ -299,7 +300,8 @@ impl<'a> Frame<'a> {
     }
 
     /// Luma (ITU-R BT.601 weights 0.299, 0.587, 0.114) of the pixel at column `x`,
-    /// row `y`, in 0..=255; for I420 frames, the pixel's Y' scaled to 0..=255. Coordinates outside the frame are clamped to the nearest
+    /// row `y`, in 0..=255. For BT.601 I420 frames it is the pixel's Y' scaled to
+    /// 0..=255, which differs only where the conversion clamps a channel. Coordinates outside the frame are clamped to the nearest
     /// edge pixel.
     #[inline]
     pub fn luma(&self, x: i64, y: i64) -> f32 {
@@ -312,9 +314,16 @@ impl<'a> Frame<'a> {
             }
             PixelFormat::Gray8 => f32::from(self.pixels[offset]),
             // The BT.601 weights of a BT.601 conversion add up to Y' itself, so
-            // the Y' byte is the luma unless the conversion clamps a channel. For
-            // BT.709 frames, Y' weighs red and blue by 0.2126 and 0.0722 instead.
-            PixelFormat::I420(color) => color.luma(self.pixels[offset]),
+            // the Y' byte is the luma unless the conversion clamps a channel.
+            // BT.709's Y' weighs red and blue by 0.2126 and 0.0722, so those
+            // frames are converted first, which costs a chroma lookup per sample.
+            PixelFormat::I420(color) => match color.matrix {
+                YuvMatrix::Bt601 => color.luma(self.pixels[offset]),
+                YuvMatrix::Bt709 => {
+                    let [red, green, blue] = self.yuv_to_rgb(color, x, y);
+                    0.299 * red + 0.587 * green + 0.114 * blue
+                }
+            },
         }
     }
 
@@ -559,6 +568,25 @@ mod tests {
         assert!((red[0] - 255.0).abs() < 1.0, "{red:?}");
         assert!(red[1] < 1.5, "{red:?}");
         assert!(red[2] < 1.5, "{red:?}");
+    }
+
+    #[test]
+    fn bt709_luma_weighs_converted_colour() {
+        let color = YuvColor {
+            matrix: YuvMatrix::Bt709,
+            full_range: false,
+        };
+        // Lips: Cr well above neutral, where Y' alone would be 8 levels darker.
+        let pixels = i420_pixels([120; 9], [118; 4], [170; 4]);
+        let frame = Frame::i420(&pixels, 3, 3, color).unwrap();
+        let [red, green, blue] = color.to_rgb(120.0, 118.0, 170.0);
+        let expected = 0.299 * red + 0.587 * green + 0.114 * blue;
+        assert!(
+            (frame.luma(1, 1) - expected).abs() < 1e-3,
+            "{} vs {expected}",
+            frame.luma(1, 1)
+        );
+        assert!(expected - color.luma(120) > 5.0);
     }
 
     #[test]

@@ -210,6 +210,10 @@ impl CopyTargets {
             _ => width as usize * height as usize * format.bytes_per_pixel(),
         };
         let copied = self.frames.entry(camera).or_default();
+        // Exactly, so that the buffer stays at the size of the largest frame.
+        copied
+            .pixels
+            .reserve_exact(len.saturating_sub(copied.pixels.len()));
         copied.pixels.resize(len, 0);
         copied.width = width;
         copied.height = height;
