@@ -3,6 +3,7 @@
 // and no network access beyond localhost.
 
 import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -81,4 +82,35 @@ export function launchChromium(clip, extraArgs = []) {
       ...extraArgs,
     ],
   });
+}
+
+// Starts what one end-to-end test file needs, from the variables scripts/e2e.sh
+// sets: the collector with demo station `station` and its database in
+// `SMILE_E2E_WORKDIR/folder`, and Chromium with the fake camera playing
+// SMILE_E2E_CLIP. Returns the collector's origin and kiosk URL, the browser and
+// `stop()`, which closes both.
+export async function startTestEnvironment({ station, folder }) {
+  const binary = process.env.SMILE_COLLECTOR_BIN;
+  const clip = process.env.SMILE_E2E_CLIP;
+  const root = process.env.SMILE_E2E_WORKDIR;
+  for (const [name, value] of Object.entries({ SMILE_COLLECTOR_BIN: binary, SMILE_E2E_CLIP: clip, SMILE_E2E_WORKDIR: root })) {
+    if (!value) {
+      throw new Error(`${name} is not set: run the end-to-end tests through scripts/e2e.sh`);
+    }
+  }
+  const workdir = join(root, folder);
+  mkdirSync(workdir, { recursive: true });
+  const { child, origin, kioskUrl } = await startCollector({ binary, workdir, station });
+  process.on("exit", () => child.kill("SIGTERM"));
+  const browser = await launchChromium(clip);
+  return {
+    origin,
+    kioskUrl,
+    browser,
+    workdir,
+    stop: async () => {
+      await browser.close();
+      child.kill("SIGTERM");
+    },
+  };
 }

