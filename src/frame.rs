@@ -344,11 +344,10 @@ impl<'a> Frame<'a> {
     /// Offset of the Cb byte of the pixel at column `x`, row `y` of an I420 frame,
     /// clamped to the frame. Its Cr byte follows one chroma plane later.
     #[inline]
-    pub(crate) fn chroma_offset(&self, x: i64, y: i64) -> usize {
+    fn chroma_offset(&self, x: i64, y: i64) -> usize {
         let column = x.clamp(0, i64::from(self.width) - 1) as usize;
         let row = y.clamp(0, i64::from(self.height) - 1) as usize;
-        let chroma_width = (self.width as usize).div_ceil(2);
-        self.width as usize * self.height as usize + row / 2 * chroma_width + column / 2
+        chroma_offset(self.width, self.height, column, row)
     }
 
     #[inline]
@@ -357,6 +356,13 @@ impl<'a> Frame<'a> {
         let row = y.clamp(0, i64::from(self.height) - 1) as usize;
         row * self.stride + column * self.format.bytes_per_pixel()
     }
+}
+
+/// Offset of the Cb byte of pixel (`column`, `row`) in a tightly packed `width` x
+/// `height` I420 frame. Its Cr byte follows one chroma plane later.
+#[inline]
+pub(crate) fn chroma_offset(width: u32, height: u32, column: usize, row: usize) -> usize {
+    width as usize * height as usize + row / 2 * (width as usize).div_ceil(2) + column / 2
 }
 
 /// Bytes of a tightly packed `width` x `height` I420 frame: the Y plane and both

@@ -32,9 +32,11 @@ impl EvalOp for ZeroPad {
                 input.shape()
             );
         };
+
         let padded = |axis: usize, dim: usize| self.pads[axis].0 + dim + self.pads[axis].1;
         let out_shape = [padded(0, d0), padded(1, d1), padded(2, d2), padded(3, d3)];
         let mut output = Tensor::zero::<f32>(&out_shape)?;
+
         let dims = [d0, d1, d2, d3];
         // The input is copied in blocks that span the last padded axis and every
         // axis inside it, which lie in the output exactly as in the input.
@@ -61,6 +63,7 @@ impl EvalOp for ZeroPad {
                 target[offset..offset + block].copy_from_slice(values);
             }
         }
+
         Ok(tvec!(output.into_tvalue()))
     }
 }

@@ -1,7 +1,7 @@
 //! Letterbox resize of a frame into the detector's square input tensor.
 
 use crate::face::Point;
-use crate::frame::{chroma_plane_len, Frame, PixelFormat};
+use crate::frame::{chroma_offset, chroma_plane_len, Frame, PixelFormat};
 
 /// Mapping of frame pixels into the square detector input. The whole frame is scaled
 /// by `scale` to fit the square, keeping its aspect ratio, and centred, so
@@ -159,6 +159,7 @@ impl LetterboxResizer {
 
         // The same float arithmetic as a per-pixel walk, so the sample positions, and
         // hence the tensor, do not depend on whether the tables are reused.
+        let planar = matches!(geometry.format, PixelFormat::I420(_));
         let sample_index = |start: f32, sample: usize, len: u32| {
             let position = (start + (sample as f32 + 0.5) * step).floor() as i64;
             position.clamp(0, i64::from(len) - 1) as usize
@@ -169,7 +170,9 @@ impl LetterboxResizer {
                 let x = sample_index(frame_left, sample, geometry.width);
                 self.column_offsets
                     .push(x * geometry.format.bytes_per_pixel());
-                self.chroma_column_offsets.push(x / 2);
+                if planar {
+                    self.chroma_column_offsets.push(x / 2);
+                }
             }
         }
         for row in first_row..first_row + content_height {
@@ -177,10 +180,14 @@ impl LetterboxResizer {
             for sample in 0..samples {
                 let y = sample_index(frame_top, sample, geometry.height);
                 self.row_offsets.push(y * geometry.stride);
-                let luma_plane = geometry.width as usize * geometry.height as usize;
-                let chroma_width = (geometry.width as usize).div_ceil(2);
-                self.chroma_row_offsets
-                    .push(luma_plane + y / 2 * chroma_width);
+                if planar {
+                    self.chroma_row_offsets.push(chroma_offset(
+                        geometry.width,
+                        geometry.height,
+                        0,
+                        y,
+                    ));
+                }
             }
         }
         self.sums.clear();

@@ -101,10 +101,10 @@ struct NodeTime {
 
 #[wasm_bindgen]
 impl ModelTimer {
-    /// Runs the model `runs` times on `input` and returns, for each node of the
-    /// optimised plan in the order it runs, `{ node, op, meanMs }`: the node's
-    /// name, its operator and its mean time in milliseconds read from `clock`
-    /// (a function returning milliseconds, such as `() => performance.now()`).
+    /// Runs the model `runs` times on `input` and returns `{ node, op, meanMs }`
+    /// for each node of the optimised plan, in the order the nodes run. `meanMs`
+    /// is the node's mean time read from `clock`, a function that returns
+    /// milliseconds such as `() => performance.now()`.
     pub fn profile(
         &mut self,
         input: &[f32],
