@@ -94,11 +94,20 @@ pub(crate) fn load_plan(
     }
 
     let build = |inference_model: InferenceModel| -> TractResult<Plan> {
-        let mut optimized = inference_model
+        let mut typed = inference_model
             .with_input_fact(0, f32::fact(input_shape).into())?
-            .into_optimized()?;
+            .into_typed()?
+            .into_decluttered()?;
+        let fused = if crate::kernels::FUSE_CONVOLUTIONS {
+            crate::kernels::fuse_convolutions(&mut typed)?
+        } else {
+            0
+        };
+        let mut optimized = typed.into_optimized()?;
         let replaced = crate::kernels::substitute(&mut optimized)?;
-        log::debug!("{model} model: {replaced} nodes use the crate's own kernels");
+        log::debug!(
+            "{model} model: {fused} fused convolutions, {replaced} more nodes use the crate's own kernels"
+        );
         optimized.into_runnable()
     };
     let plan = build(inference_model).map_err(|source| ModelError::Build { model, source })?;

@@ -1,16 +1,27 @@
-//! Kernels that replace two of tract's operators in our plans, where tract's
-//! general code is slow for the shapes our models use.
+//! Kernels that replace tract's operators in our plans, where tract's general
+//! code is slow in wasm for the shapes our models use (BENCHMARKS.md,
+//! "Operator profile").
 //!
-//! tract 0.23.9 pools 2x2 windows with stride 2 through a per-tap bounds check,
-//! and pads through a general n-dimensional walk. In headless Chromium these two
-//! took a fifth of the detector's time (BENCHMARKS.md, "Operator profile").
-//! [`substitute`] swaps each matching node of an optimised model for
-//! [`MaxPool2x2`] or [`ZeroPad`], which compute the same values for finite
-//! inputs.
+//! - [`fuse_convolutions`] runs on the decluttered model, in wasm builds only.
+//!   It turns each convolution, with the depthwise convolution before it and
+//!   the bias, residual and ReLU after it, into one [`FusedConv`]. Its
+//!   matrix kernel keeps eight vector accumulators, which fit in V8's sixteen
+//!   x86-64 vector registers; tract-linalg 0.23.9's 8x8 wasm kernel keeps
+//!   sixteen.
+//! - [`substitute`] runs on the optimised model. tract pools 2x2 windows with
+//!   stride 2 through a per-tap bounds check, and pads through a general
+//!   n-dimensional walk. It swaps those nodes for [`MaxPool2x2`] or
+//!   [`ZeroPad`], which compute the same values for finite inputs.
 
+mod depthwise;
+mod fuse;
+mod fused_conv;
 mod max_pool;
 mod zero_pad;
 
+pub(crate) use depthwise::Depthwise;
+pub(crate) use fuse::{fuse_convolutions, FUSE_CONVOLUTIONS};
+pub(crate) use fused_conv::{ConvGeometry, FusedConv};
 pub(crate) use max_pool::MaxPool2x2;
 pub(crate) use zero_pad::ZeroPad;
 
@@ -83,7 +94,7 @@ fn is_plain_2x2_pool(pool: &OptMaxPool) -> bool {
         && matches!(spec.padding, PaddingSpec::Valid)
 }
 
-fn pads_with_zero(pad: &Pad) -> bool {
+pub(super) fn pads_with_zero(pad: &Pad) -> bool {
     match &pad.mode {
         PadMode::Constant(value) => {
             value.datum_type() == f32::datum_type()
