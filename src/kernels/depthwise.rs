@@ -107,6 +107,10 @@ impl Depthwise {
             for kx in 0..kernel_columns {
                 let first = (ox * stride_x + kx) as isize - pad_left as isize;
                 let (low, high) = valid_range(segment.len(), source.len(), first, stride_x);
+                if low == high {
+                    // Every tap is in the padding; `start` could lie outside `source`.
+                    continue;
+                }
                 let start = (first + (low * stride_x) as isize) as usize;
                 let weight = weights[ky * kernel_columns + kx];
                 let targets = &mut segment[low..high];
@@ -123,7 +127,7 @@ impl Depthwise {
 }
 
 /// Writes the outputs of a 3x3 filter at column stride 1 with one column of
-/// zero padding on each side. `segment[i]` is `bias` plus the filter over
+/// zero padding on the left. `segment[i]` is `bias` plus the filter over
 /// columns `ox + i - 1 ..= ox + i + 1` of the three input `rows`, each `width`
 /// long. A missing row, or a column outside a row, counts as zero padding.
 fn three_by_three(
@@ -135,8 +139,8 @@ fn three_by_three(
     ox: usize,
 ) {
     assert!(
-        ox + segment.len() <= width && rows.iter().flatten().all(|row| row.len() == width),
-        "3x3 segment does not fit its rows"
+        rows.iter().flatten().all(|row| row.len() == width),
+        "3x3 rows are not all {width} long"
     );
     if ox == 0 && segment.len() == width && three_by_three_row_simd(segment, rows, weights, bias) {
         return;

@@ -20,7 +20,8 @@ pub(crate) const FUSE_CONVOLUTIONS: bool =
 
 /// Replaces, in a decluttered `model`, each group-1 convolution of an NCHW
 /// `f32` tensor by constant weights with one [`FusedConv`]. The convolution is a
-/// `Conv`, or a pointwise one that tract has rewritten as an `EinSum`. The
+/// `Conv` with explicit or no padding and no dilation, or a pointwise one that
+/// tract has rewritten as an `EinSum`. Empty tensors stay with tract. The
 /// operator takes in what follows the convolution alone: additions of a
 /// constant bias and of a residual tensor, and a ReLU (a maximum with a
 /// constant zero). It also takes in a depthwise convolution before a pointwise
@@ -132,11 +133,20 @@ fn conv_at(model: &TypedModel, id: usize) -> TractResult<Option<FoundConv>> {
         let &[out_channels, in_channels] = shape.as_slice() else {
             return Ok(None);
         };
+        let weight_shape = [out_channels, in_channels, 1, 1];
+        if !has_output(
+            model,
+            node.inputs[0],
+            &ConvGeometry::POINTWISE,
+            weight_shape,
+        )? {
+            return Ok(None);
+        }
         return Ok(Some(FoundConv {
             input: node.inputs[0],
             geometry: ConvGeometry::POINTWISE,
             weights,
-            weight_shape: [out_channels, in_channels, 1, 1],
+            weight_shape,
             bias: vec![0.0; out_channels],
         }));
     }
@@ -244,6 +254,10 @@ fn conv_with_op(
         pad_before,
         pad_after,
     };
+    if !has_output(model, node.inputs[0], &geometry, weight_shape)? {
+        return Ok(None);
+    }
+
     Ok(Some(FoundConv {
         input: node.inputs[0],
         geometry,
@@ -251,6 +265,26 @@ fn conv_with_op(
         weight_shape,
         bias,
     }))
+}
+
+/// Returns whether a convolution of `input` with `geometry` and weights of
+/// `weight_shape` has channels and pixels on both sides. Empty tensors are left
+/// to tract.
+fn has_output(
+    model: &TypedModel,
+    input: OutletId,
+    geometry: &ConvGeometry,
+    weight_shape: [usize; 4],
+) -> TractResult<bool> {
+    let Some(&[n, _, h, w]) = model.outlet_fact(input)?.shape.as_concrete() else {
+        return Ok(false);
+    };
+    Ok(n > 0
+        && weight_shape[0] > 0
+        && weight_shape[1] > 0
+        && h * w > 0
+        && geometry.stride.iter().all(|&s| s > 0)
+        && geometry.output_size(h, w).is_some())
 }
 
 /// Returns whether `einsum` is `NIHW,OI->NOHW`: a pointwise convolution.
@@ -284,7 +318,6 @@ fn fold_successors(model: &TypedModel, conv: &FoundConv, outlet: OutletId) -> Tr
         residual: None,
         relu: false,
     };
-    let mut folded_bias = false;
     loop {
         let successors = model.outlet_successors(tail.outlet);
         if successors.len() != 1 || model.output_outlets()?.contains(&tail.outlet) {
@@ -324,13 +357,12 @@ fn fold_successors(model: &TypedModel, conv: &FoundConv, outlet: OutletId) -> Tr
                     .iter()
                     .enumerate()
                     .all(|(axis, &d)| axis == 1 || d == 1);
-            if folded_bias || !per_channel {
+            if !per_channel {
                 break;
             }
             for (bias, extra) in tail.bias.iter_mut().zip(values) {
                 *bias += extra;
             }
-            folded_bias = true;
         } else if tail.residual.is_none()
             && model.outlet_fact(other)?.shape.to_tvec() == shape
             && is_rank4_f32(model, other)?
@@ -518,29 +550,37 @@ mod tests {
             (model.into_decluttered().unwrap(), inputs)
         }
 
-        /// Runs the case with tract's operators and with [`FusedConv`]; returns
-        /// both outputs and the number of fused convolutions.
-        fn run_both(&self) -> (Tensor, Tensor, usize) {
+        /// Runs the case with tract's operators and with [`FusedConv`]. Returns
+        /// both outputs, the number of fused convolutions and the description
+        /// of each operator left in the fused model other than its sources.
+        fn run_both(&self) -> (Tensor, Tensor, usize, Vec<String>) {
             let (model, inputs) = self.model();
             let run = |model: TypedModel| {
-                let outputs = model
-                    .into_optimized()
-                    .unwrap()
-                    .into_runnable()
-                    .unwrap()
-                    .run(inputs.clone())
-                    .unwrap();
+                let outputs = model.into_runnable().unwrap().run(inputs.clone()).unwrap();
                 outputs[0].clone().into_tensor()
             };
+
             let mut fused_model = model.clone();
             let fused = fuse_convolutions(&mut fused_model).unwrap();
-            let left = fused_model
+            let fused_model = fused_model.into_optimized().unwrap();
+            let operators = fused_model
                 .nodes()
                 .iter()
-                .filter(|node| node.op_is::<Conv>())
-                .count();
-            assert_eq!(left, 0, "a convolution was not fused");
-            (run(model), run(fused_model), fused)
+                .filter(|node| node.op().name() != "Source")
+                .map(|node| {
+                    format!(
+                        "{} {}",
+                        node.op().name(),
+                        node.op().info().unwrap().join("; ")
+                    )
+                })
+                .collect();
+            (
+                run(model.into_optimized().unwrap()),
+                run(fused_model),
+                fused,
+                operators,
+            )
         }
     }
 
@@ -583,11 +623,26 @@ mod tests {
         }
     }
 
-    /// Checks that each case fuses one convolution and gives tract's values.
+    /// Checks that each case becomes one [`FusedConv`] that takes in the whole
+    /// case, and gives tract's values.
     fn assert_each_matches_tract(cases: &[ConvCase]) {
         for (index, case) in cases.iter().enumerate() {
-            let (tract, ours, fused) = case.run_both();
+            let (tract, ours, fused, operators) = case.run_both();
             assert_eq!(fused, 1, "case {index}");
+            assert_eq!(operators.len(), 1, "case {index}: {operators:?}");
+            let operator = &operators[0];
+            assert!(
+                operator.starts_with("FusedConv"),
+                "case {index}: {operator}"
+            );
+            let tail = format!("residual {:?}, relu {}", case.residual_channels, case.relu);
+            assert!(operator.ends_with(&tail), "case {index}: {operator}");
+            let depthwise = operator.contains("depthwise");
+            assert_eq!(
+                depthwise,
+                case.depthwise.is_some(),
+                "case {index}: {operator}"
+            );
             assert_eq!(tract, ours, "case {index}");
         }
     }
@@ -611,6 +666,10 @@ mod tests {
                 relu: false,
                 ..conv([1, 2, 9, 11], 3, 3, 2, explicit(0, 1))
             },
+            // Blocks of 64 pixels that start near a row's end, where some taps
+            // of a run fall wholly in the padding.
+            conv([1, 1, 4, 63], 2, 5, 1, explicit(2, 2)),
+            conv([1, 1, 4, 65], 2, 5, 1, explicit(2, 2)),
         ];
         assert_each_matches_tract(&cases);
     }
@@ -632,8 +691,36 @@ mod tests {
                 residual_channels: Some(4),
                 ..block([1, 4, 16, 16], 8, 2, explicit(0, 1))
             },
+            // Two columns of padding on the right: output rows are wider than
+            // input rows.
+            block(
+                [1, 2, 5, 6],
+                3,
+                1,
+                PaddingSpec::Explicit(tvec![1, 1], tvec![1, 2]),
+            ),
+            // Uneven padding, so that some taps of a row fall wholly in it.
+            block(
+                [1, 3, 11, 13],
+                4,
+                1,
+                PaddingSpec::Explicit(tvec![2, 0], tvec![0, 2]),
+            ),
         ];
         assert_each_matches_tract(&cases);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn empty_output_stays_with_tract() {
+        // A 3x3 kernel without padding does not fit a 2x2 image.
+        let case = conv([1, 1, 2, 2], 2, 3, 1, PaddingSpec::Valid);
+        let (model, inputs) = case.model();
+        let mut fused_model = model.clone();
+
+        assert_eq!(fuse_convolutions(&mut fused_model).unwrap(), 0);
+        let output = fused_model.into_runnable().unwrap().run(inputs).unwrap();
+        assert_eq!(output[0].shape(), &[1, 2, 0, 0]);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), test)]
@@ -647,16 +734,13 @@ mod tests {
             .iter()
             .position(|node| node.op_is::<Conv>())
             .unwrap();
-        let mut depthwise = model.node(conv).op_as::<Conv>().unwrap().clone();
-        depthwise.group = 4;
-        // Depthwise weights are [channels, 1, 3, 3].
+        let mut grouped = model.node(conv).op_as::<Conv>().unwrap().clone();
+        grouped.group = 2;
+        // Weights of two groups of two channels are [channels, 2, 3, 3].
         let weights = model
-            .add_const(
-                "depthwise",
-                eighths(36, 5).into_shape(&[4, 1, 3, 3]).unwrap(),
-            )
+            .add_const("grouped", eighths(72, 5).into_shape(&[4, 2, 3, 3]).unwrap())
             .unwrap();
-        model.node_mut(conv).op = Box::new(depthwise);
+        model.node_mut(conv).op = Box::new(grouped);
         model.node_mut(conv).inputs[1] = weights;
 
         let mut fused_model = model.clone();

@@ -373,6 +373,10 @@ fn gather(segment: &mut [f32], source: &[f32], first: isize, stride: usize) {
     let (low, high) = valid_range(segment.len(), source.len(), first, stride);
     segment[..low].fill(0.0);
     segment[high..].fill(0.0);
+    if low == high {
+        // Every tap is in the padding; `start` below could lie outside `source`.
+        return;
+    }
     let start = (first + (low * stride) as isize) as usize;
     if stride == 1 {
         segment[low..high].copy_from_slice(&source[start..start + (high - low)]);
@@ -389,16 +393,25 @@ impl Op for FusedConv {
     }
 
     fn info(&self) -> TractResult<Vec<String>> {
-        Ok(vec![format!(
-            "{}x{} stride {:?}, {} to {} channels, residual {:?}, relu {}",
-            self.geometry.kernel[0],
-            self.geometry.kernel[1],
-            self.geometry.stride,
+        let stage = |geometry: &ConvGeometry| {
+            format!(
+                "{}x{} stride {:?}",
+                geometry.kernel[0], geometry.kernel[1], geometry.stride
+            )
+        };
+        let mut info = Vec::new();
+        if let Some(depthwise) = &self.depthwise {
+            info.push(format!("depthwise {}", stage(depthwise.geometry())));
+        }
+        info.push(format!(
+            "{}, {} to {} channels, residual {:?}, relu {}",
+            stage(&self.geometry),
             self.in_channels,
             self.out_channels,
             self.residual_channels,
             self.relu
-        )])
+        ));
+        Ok(info)
     }
 
     tract_onnx::tract_core::op_as_typed_op!();
@@ -634,10 +647,11 @@ impl Product<'_> {
         use std::arch::wasm32::{v128, v128_store};
 
         let depth = panel.len() / columns;
-        // SAFETY: `block` checked that the panel has `columns / 8` tiles of
-        // `depth` rows of 8 values, and `first_column + 8 <= columns`. The
-        // weights have `padded_channels / 4` tiles of `depth` rows of 4 values,
-        // the bias `padded_channels` values, and `first_channel + 4 <=
+        // SAFETY: `block`, the only caller, asserted that the panel has
+        // `columns / 8` tiles of `depth` rows of 8 values and the bias
+        // `padded_channels` values. The weights have `padded_channels / 4`
+        // tiles of `depth` rows of 4 values by construction. The caller's loops
+        // keep `first_column + 8 <= columns` and `first_channel + 4 <=
         // padded_channels`.
         let sums = unsafe {
             simd::accumulate(
@@ -688,10 +702,10 @@ impl Product<'_> {
         }
         let offset = channel * self.pixels + pixel;
         let (mut low, mut high) = (low, high);
-        // SAFETY: the caller's tile is whole, so `pixel + 8 <= pixels` and
-        // `offset + 8 <= out_channels * pixels`, which is `out.len()` (checked
-        // by `block`); the residual rows have the same layout for
-        // `channel < residual_channels`.
+        // SAFETY: `tile`, the only caller, passes whole tiles, so `pixel + 8 <=
+        // pixels` and `offset + 8 <= out_channels * pixels`, which `block`
+        // asserted to be `out.len()`. The residual rows have the same layout
+        // for `channel < residual_channels`.
         unsafe {
             if channel < self.residual_channels {
                 if let Some(residual) = self.residual {
