@@ -94,16 +94,18 @@ pub(crate) fn load_plan(
     }
 
     let build = |inference_model: InferenceModel| -> TractResult<Plan> {
-        let mut typed = inference_model
+        let typed = inference_model
             .with_input_fact(0, f32::fact(input_shape).into())?
-            .into_typed()?
-            .into_decluttered()?;
-        let fused = if crate::kernels::FUSE_CONVOLUTIONS {
-            crate::kernels::fuse_convolutions(&mut typed)?
+            .into_typed()?;
+        // The fusion needs a decluttered model, and `into_optimized` declutters
+        // again, which also drops the nodes the fusion left unused.
+        let (mut optimized, fused) = if crate::kernels::FUSE_CONVOLUTIONS {
+            let mut decluttered = typed.into_decluttered()?;
+            let fused = crate::kernels::fuse_convolutions(&mut decluttered)?;
+            (decluttered.into_optimized()?, fused)
         } else {
-            0
+            (typed.into_optimized()?, 0)
         };
-        let mut optimized = typed.into_optimized()?;
         let replaced = crate::kernels::substitute(&mut optimized)?;
         log::debug!(
             "{model} model: {fused} fused convolutions, {replaced} more nodes use the crate's own kernels"

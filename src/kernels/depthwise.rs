@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tract_onnx::tract_core::internal::*;
 
-use super::fused_conv::{same_bits, valid_range, ConvGeometry};
+use super::fused_conv::{inside_taps, same_bits, ConvGeometry};
 
 /// A depthwise convolution (one filter per channel) with its bias, which
 /// [`FusedConv`](super::FusedConv) computes into its panels instead of reading them from memory.
@@ -106,14 +106,13 @@ impl Depthwise {
             let source = &plane[y * w..][..w];
             for kx in 0..kernel_columns {
                 let first = (ox * stride_x + kx) as isize - pad_left as isize;
-                let (low, high) = valid_range(segment.len(), source.len(), first, stride_x);
-                if low == high {
-                    // Every tap is in the padding; `start` could lie outside `source`.
+                let Some((inside, start)) =
+                    inside_taps(segment.len(), source.len(), first, stride_x)
+                else {
                     continue;
-                }
-                let start = (first + (low * stride_x) as isize) as usize;
+                };
                 let weight = weights[ky * kernel_columns + kx];
-                let targets = &mut segment[low..high];
+                let targets = &mut segment[inside];
                 if stride_x == 1 {
                     add_scaled(targets, &source[start..start + targets.len()], weight);
                 } else {
@@ -221,7 +220,7 @@ fn three_by_three_row_simd(
     false
 }
 
-/// Writes `target[i] += weight * source[i]`; `source` is as long as `target`.
+/// Adds `weight * source[i]` to each `target[i]`. `source` is as long as `target`.
 fn add_scaled(target: &mut [f32], source: &[f32], weight: f32) {
     let done = add_scaled_simd(target, source, weight);
     for (t, s) in target[done..].iter_mut().zip(&source[done..]) {
@@ -229,7 +228,8 @@ fn add_scaled(target: &mut [f32], source: &[f32], weight: f32) {
     }
 }
 
-/// Does the work of [`add_scaled`] four values at a time; returns how many it did.
+/// Does the work of [`add_scaled`] four values at a time, and returns how many
+/// values it did.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn add_scaled_simd(target: &mut [f32], source: &[f32], weight: f32) -> usize {
     use std::arch::wasm32::*;

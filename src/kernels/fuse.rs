@@ -11,7 +11,7 @@ use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::math::{Add, Max};
 use tract_onnx::tract_core::ops::nn::DataFormat;
 
-use super::{pads_with_zero, ConvGeometry, Depthwise, FusedConv};
+use super::{is_rank4_f32, pads_with_zero, ConvGeometry, Depthwise, FusedConv};
 
 /// Whether [`fuse_convolutions`] pays off in this build: its matrix kernel is
 /// written for wasm SIMD, and elsewhere tract's own kernels are faster.
@@ -101,13 +101,6 @@ fn const_f32(model: &TypedModel, outlet: OutletId) -> TractResult<Option<(Vec<f3
         view.as_slice::<f32>()?.to_vec(),
         konst.shape().to_vec(),
     )))
-}
-
-fn is_rank4_f32(model: &TypedModel, outlet: OutletId) -> TractResult<bool> {
-    let fact = model.outlet_fact(outlet)?;
-    Ok(fact.datum_type == f32::datum_type()
-        && fact.rank() == 4
-        && fact.shape.as_concrete().is_some())
 }
 
 /// Recognises node `id` as a convolution [`FusedConv`] can compute.
@@ -408,8 +401,8 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-    /// Weights or inputs of `len` values in [-1, 1), multiples of 1/8, so that
-    /// the sums of their products are exact in `f32` whatever their order.
+    /// Returns `len` weights or inputs in [-1, 1), multiples of 1/8, so that the
+    /// sums of their products are exact in `f32` whatever their order.
     fn eighths(len: usize, seed: u32) -> Tensor {
         let mut state = seed;
         let values: Vec<f32> = (0..len)

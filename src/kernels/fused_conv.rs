@@ -1,6 +1,7 @@
 //! `FusedConv`: a 2-D convolution with its bias, an optional residual addition
 //! and an optional ReLU, computed as one matrix product.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use tract_onnx::tract_core::internal::*;
@@ -286,7 +287,7 @@ fn spread_line(
 ) {
     for (tile, values) in line[..columns].chunks_exact(TILE_PIXELS).enumerate() {
         // Fixed-size arrays, so that the copy compiles to two vector moves.
-        let values: &[f32; TILE_PIXELS] = values.try_into().expect("lines hold whole tiles");
+        let values: &[f32; TILE_PIXELS] = values.try_into().expect("lines have whole tiles");
         let target: &mut [f32; TILE_PIXELS] = (&mut panel[(tile * depth + k) * TILE_PIXELS..]
             [..TILE_PIXELS])
             .try_into()
@@ -345,14 +346,15 @@ impl Block {
     }
 }
 
-/// Returns the range `low..high` of `i < len` for which `first + i * stride`
-/// indexes `0..source_len`.
-pub(super) fn valid_range(
+/// Returns the range of `i < len` for which `first + i * stride` indexes
+/// `0..source_len`, with the source index of its first `i`. Returns `None`
+/// when every tap falls in the padding.
+pub(super) fn inside_taps(
     len: usize,
     source_len: usize,
     first: isize,
     stride: usize,
-) -> (usize, usize) {
+) -> Option<(Range<usize>, usize)> {
     // `n / stride` rounded up, for n >= 0, without a division for the common
     // strides: this runs for every row of every panel.
     let per_stride = |n: isize| match stride {
@@ -364,24 +366,28 @@ pub(super) fn valid_range(
     let low = if first >= 0 { 0 } else { per_stride(-first) }.min(len);
     let end = source_len as isize - first;
     let high = if end <= 0 { 0 } else { per_stride(end) }.clamp(low, len);
-    (low as usize, high as usize)
+    if low == high {
+        return None;
+    }
+
+    let start = (first + low * stride as isize) as usize;
+    Some((low as usize..high as usize, start))
 }
 
 /// Writes `segment[i] = source[first + i * stride]`, or zero where that index is
 /// outside `source`.
 fn gather(segment: &mut [f32], source: &[f32], first: isize, stride: usize) {
-    let (low, high) = valid_range(segment.len(), source.len(), first, stride);
-    segment[..low].fill(0.0);
-    segment[high..].fill(0.0);
-    if low == high {
-        // Every tap is in the padding; `start` below could lie outside `source`.
+    let Some((inside, start)) = inside_taps(segment.len(), source.len(), first, stride) else {
+        segment.fill(0.0);
         return;
-    }
-    let start = (first + (low * stride) as isize) as usize;
+    };
+    segment[..inside.start].fill(0.0);
+    segment[inside.end..].fill(0.0);
+    let values = &mut segment[inside];
     if stride == 1 {
-        segment[low..high].copy_from_slice(&source[start..start + (high - low)]);
+        values.copy_from_slice(&source[start..start + values.len()]);
     } else {
-        for (value, index) in segment[low..high].iter_mut().zip((start..).step_by(stride)) {
+        for (value, index) in values.iter_mut().zip((start..).step_by(stride)) {
             *value = source[index];
         }
     }

@@ -39,12 +39,7 @@ pub(crate) fn substitute(model: &mut TypedModel) -> TractResult<usize> {
     for id in 0..model.nodes().len() {
         let node = model.node(id);
         let input_is_rank4_f32 = match node.inputs.first() {
-            Some(outlet) => {
-                let fact = model.outlet_fact(*outlet)?;
-                fact.datum_type == f32::datum_type()
-                    && fact.rank() == 4
-                    && fact.shape.as_concrete().is_some()
-            }
+            Some(outlet) => is_rank4_f32(model, *outlet)?,
             None => false,
         };
         if !input_is_rank4_f32 {
@@ -79,6 +74,14 @@ pub(crate) fn substitute(model: &mut TypedModel) -> TractResult<usize> {
         }
     }
     Ok(replaced)
+}
+
+/// Returns whether `outlet` is an `f32` tensor of rank 4 with a concrete shape.
+pub(super) fn is_rank4_f32(model: &TypedModel, outlet: OutletId) -> TractResult<bool> {
+    let fact = model.outlet_fact(outlet)?;
+    Ok(fact.datum_type == f32::datum_type()
+        && fact.rank() == 4
+        && fact.shape.as_concrete().is_some())
 }
 
 fn is_plain_2x2_pool(pool: &OptMaxPool) -> bool {
